@@ -1,0 +1,11 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .views import AuthorViewSet, BookViewSet, FeedView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("books", BookViewSet, basename="book")
+router.register("authors", AuthorViewSet, basename="author")
+
+urlpatterns = [path("feed/", FeedView.as_view(), name="feed"), *router.urls]
