@@ -92,3 +92,12 @@ SPECTACULAR_SETTINGS = {
         "ThemeEnum": "accounts.models.Theme",
     },
 }
+
+# Print server errors (with DEBUG off Django would only mail them), so run.sh
+# can spot a traceback in the server log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}
