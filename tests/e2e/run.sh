@@ -7,9 +7,11 @@
 # Environment:
 #   APIGEND_BIN         the built apigend binary (default: target/debug/apigend)
 #   APIGEND_PYTHON      a python with Django, DRF, drf-spectacular, httpx,
-#                       pydantic (and mypy, optional) (default: python3)
-#   APIGEND_NODE_TOOLS  a dir with node_modules/.bin/tsc (default: tests/tools)
-#   APIGEND_E2E_OAS     "3.0.3 3.1.0" by default: the versions to run
+#                       pydantic (and mypy, optional)
+#                       (default: tests/tools/.venv/bin/python, else python3)
+#   APIGEND_TSC         the pinned tsc (default: $APIGEND_NODE_TOOLS/node_modules/.bin/tsc)
+#   APIGEND_NODE_TOOLS  the dir `npm ci` installed into (default: tests/tools)
+#   APIGEND_E2E_OAS_VERSIONS  "3.0.3 3.1.0" by default: the versions to run
 #   APIGEND_E2E_KEEP=1  keep the scratch dir (database, uploads, logs)
 #
 # Prints one PASS/FAIL line per behaviour and ends with "N passed, N failed";
@@ -19,8 +21,10 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 APIGEND_BIN="${APIGEND_BIN:-$ROOT/target/debug/apigend}"
-APIGEND_PYTHON="${APIGEND_PYTHON:-python3}"
 APIGEND_NODE_TOOLS="${APIGEND_NODE_TOOLS:-$ROOT/tests/tools}"
+if [ -z "${APIGEND_PYTHON:-}" ]; then
+  if [ -x "$ROOT/tests/tools/.venv/bin/python" ]; then APIGEND_PYTHON="$ROOT/tests/tools/.venv/bin/python"; else APIGEND_PYTHON=python3; fi
+fi
 OAS_VERSIONS="${APIGEND_E2E_OAS_VERSIONS:-3.0.3 3.1.0}"
 
 PASSED=0
@@ -62,8 +66,8 @@ die() { say "error: $*"; exit 2; }
 PY="$(command -v "$APIGEND_PYTHON")" || die "APIGEND_PYTHON=$APIGEND_PYTHON not found"
 "$PY" -c 'import django, rest_framework, drf_spectacular, httpx, pydantic' 2>/dev/null \
   || die "$PY lacks django/djangorestframework/drf-spectacular/httpx/pydantic (see tests/tools/requirements.txt)"
-TSC="$APIGEND_NODE_TOOLS/node_modules/.bin/tsc"
-[ -x "$TSC" ] || die "no tsc at $TSC (npm ci in $APIGEND_NODE_TOOLS)"
+TSC="${APIGEND_TSC:-$APIGEND_NODE_TOOLS/node_modules/.bin/tsc}"
+[ -x "$TSC" ] || die "no tsc at $TSC (npm ci in $APIGEND_NODE_TOOLS, or set APIGEND_TSC)"
 NODE="$(command -v node)" || die "node not found"
 HAVE_MYPY=0
 "$PY" -c 'import mypy' 2>/dev/null && HAVE_MYPY=1
