@@ -1,1 +1,657 @@
-//! TODO
+//! `apigend.toml`: the raw serde structs, their defaults, and validation into
+//! a resolved [`Config`] with absolute paths, durations and compiled globs.
+//!
+//! Reading goes through the `config` crate so every key can be overridden
+//! from the environment (`APIGEND_ARCHIVE__MAX_VERSIONS=5`). Unknown keys are
+//! errors; every error names the file and the key. Nothing here watches or
+//! writes anything.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::ir::names;
+
+/// A config that cannot be used. The message names the file and the key and
+/// says what to do; `main` prints it and exits non-zero.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The config file (or `<environment>`).
+    pub file: String,
+    /// What is wrong and where, lowercase, with the key.
+    pub message: String,
+}
+
+/// The file as written, before validation. Field names are the TOML keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Root of the generated clients, relative to the config file.
+    #[serde(default = "default_output_dir")]
+    pub output_dir: String,
+    /// Where the OpenAPI document comes from.
+    pub spec: RawSpec,
+    /// How operations are assigned to apps.
+    #[serde(default)]
+    pub apps: RawApps,
+    /// Which clients to generate.
+    #[serde(default)]
+    pub languages: RawLanguages,
+    /// The groups; one group `api` with every app when absent.
+    #[serde(default)]
+    pub groups: Vec<RawGroup>,
+    /// The daemon's watcher.
+    #[serde(default)]
+    pub watch: RawWatch,
+    /// The version archive.
+    #[serde(default)]
+    pub archive: RawArchive,
+}
+
+fn default_output_dir() -> String {
+    "openapi".into()
+}
+
+/// `[spec]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    /// The document (JSON or YAML), relative to the config file. With
+    /// `command`, the file the command writes.
+    pub path: Option<String>,
+    /// A command (argv list, no shell) that writes `path`.
+    pub command: Option<Vec<String>>,
+    /// Working directory of `command`, relative to the config file.
+    pub cwd: Option<String>,
+    /// How long `command` may run.
+    pub command_timeout: Option<String>,
+    /// Fetch the document from a running dev server instead.
+    pub url: Option<String>,
+}
+
+/// `[apps]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApps {
+    /// `tag` (first tag, drf-spectacular's default) or `path`.
+    #[serde(default = "default_by")]
+    pub by: String,
+    /// With `by = "path"`: the prefix stripped before taking the first
+    /// segment.
+    #[serde(default = "default_path_prefix")]
+    pub path_prefix: String,
+}
+
+impl Default for RawApps {
+    fn default() -> Self {
+        RawApps { by: default_by(), path_prefix: default_path_prefix() }
+    }
+}
+
+fn default_by() -> String {
+    "tag".into()
+}
+fn default_path_prefix() -> String {
+    "/api/".into()
+}
+
+/// `[languages]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLanguages {
+    /// Generate the TypeScript client.
+    #[serde(default = "yes")]
+    pub typescript: bool,
+    /// Generate the Python client.
+    #[serde(default = "yes")]
+    pub python: bool,
+}
+
+impl Default for RawLanguages {
+    fn default() -> Self {
+        RawLanguages { typescript: true, python: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[[groups]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    /// `^[A-Za-z0-9_-]+$`; the group's directory name.
+    pub name: String,
+    /// App name globs; `*` matches every app.
+    #[serde(default)]
+    pub apps: Vec<String>,
+    /// Title in the generated clients (default: the spec's).
+    pub title: Option<String>,
+    /// Description in the generated clients (default: the spec's).
+    pub description: Option<String>,
+    /// Version in the generated clients (default: the spec's).
+    pub version: Option<String>,
+    /// TypeScript output directory, relative to the config file.
+    pub typescript_output: Option<String>,
+    /// Python output directory (the package goes inside), relative to the
+    /// config file.
+    pub python_output: Option<String>,
+    /// Python import name (default: the group name made an identifier).
+    pub python_package: Option<String>,
+}
+
+/// `[watch]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWatch {
+    /// Directories watched, relative to the config file.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Globs of files whose change triggers the spec command.
+    #[serde(default = "default_include")]
+    pub include: Vec<String>,
+    /// Globs ignored on top of the built-in ignores and `.gitignore`.
+    #[serde(default = "default_exclude")]
+    pub exclude: Vec<String>,
+    /// Quiet period that ends a burst of changes.
+    #[serde(default = "default_debounce")]
+    pub debounce: String,
+    /// `"auto"`, `true` or `false`.
+    #[serde(default)]
+    pub poll: Option<PollSetting>,
+}
+
+impl Default for RawWatch {
+    fn default() -> Self {
+        RawWatch {
+            paths: Vec::new(),
+            include: default_include(),
+            exclude: default_exclude(),
+            debounce: default_debounce(),
+            poll: None,
+        }
+    }
+}
+
+fn default_include() -> Vec<String> {
+    vec!["**/*.py".into()]
+}
+fn default_exclude() -> Vec<String> {
+    vec!["**/migrations/**".into()]
+}
+fn default_debounce() -> String {
+    "300ms".into()
+}
+
+/// `poll = "auto" | true | false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum PollSetting {
+    /// `true` / `false`.
+    Bool(bool),
+    /// `"auto"` (any other string is rejected in validation).
+    Word(AutoWord),
+}
+
+/// The only string `poll` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoWord {
+    /// Let apigend decide (poll on network file systems).
+    Auto,
+}
+
+/// `[archive]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArchive {
+    /// Archive every version that changed some output.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Relative to the config file; default `<output_dir>/archive`.
+    pub dir: Option<String>,
+    /// Versions kept.
+    #[serde(default = "default_max_versions")]
+    pub max_versions: usize,
+}
+
+impl Default for RawArchive {
+    fn default() -> Self {
+        RawArchive { enabled: true, dir: None, max_versions: default_max_versions() }
+    }
+}
+
+fn default_max_versions() -> usize {
+    10
+}
+
+/// A validated config: absolute paths, parsed durations, compiled globs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file.
+    pub file: PathBuf,
+    /// Its directory; relative paths are resolved against it.
+    pub root: PathBuf,
+    /// Output root.
+    pub output_dir: PathBuf,
+    /// Spec source.
+    pub spec: SpecSource,
+    /// How apps are found.
+    pub apps_by: AppsBy,
+    /// Generate TypeScript.
+    pub typescript: bool,
+    /// Generate Python.
+    pub python: bool,
+    /// Groups in file order.
+    pub groups: Vec<Group>,
+    /// Watcher settings.
+    pub watch: Watch,
+    /// Archive settings; `None` when disabled.
+    pub archive: Option<Archive>,
+}
+
+/// Where the spec comes from.
+#[derive(Debug, Clone)]
+pub struct SpecSource {
+    /// The document file (read after `command` ran, if any).
+    pub path: Option<PathBuf>,
+    /// Command that writes `path`.
+    pub command: Option<Vec<String>>,
+    /// Working directory of `command`.
+    pub cwd: PathBuf,
+    /// Timeout of `command` (and of a URL fetch).
+    pub timeout: Duration,
+    /// Dev-server URL.
+    pub url: Option<String>,
+}
+
+/// How an operation's app is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppsBy {
+    /// First tag.
+    Tag,
+    /// First path segment after the prefix.
+    Path {
+        /// Stripped before taking the segment.
+        prefix: String,
+    },
+}
+
+/// One group, validated.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Name.
+    pub name: String,
+    /// The app globs as written (for messages and fingerprints).
+    pub apps: Vec<String>,
+    /// Compiled `apps`.
+    pub matcher: GlobSet,
+    /// Title override.
+    pub title: Option<String>,
+    /// Description override.
+    pub description: Option<String>,
+    /// Version override.
+    pub version: Option<String>,
+    /// TypeScript output directory.
+    pub typescript_output: PathBuf,
+    /// Python output directory (the package directory is inside).
+    pub python_output: PathBuf,
+    /// Python import name.
+    pub python_package: String,
+}
+
+impl Group {
+    /// True when this group takes the app.
+    #[must_use]
+    pub fn takes(&self, app: &str) -> bool {
+        self.matcher.is_match(app)
+    }
+}
+
+/// Watcher settings, validated.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// Watched directories.
+    pub paths: Vec<PathBuf>,
+    /// Trigger globs as written.
+    pub include: Vec<String>,
+    /// Ignore globs as written.
+    pub exclude: Vec<String>,
+    /// Debounce window.
+    pub debounce: Duration,
+    /// `None` = auto.
+    pub poll: Option<bool>,
+}
+
+/// Archive settings, validated.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    /// Archive root.
+    pub dir: PathBuf,
+    /// Versions kept (at least 1).
+    pub max_versions: usize,
+}
+
+/// Top-level keys, so the environment can only reach real config keys and
+/// other `APIGEND_*` variables (used by tools and tests) are left alone.
+const TOP_LEVEL_KEYS: &[&str] =
+    &["output_dir", "spec", "apps", "languages", "groups", "watch", "archive"];
+
+/// Reads and validates a config file, with `APIGEND_*` environment overrides.
+///
+/// # Errors
+/// A missing or unreadable file, TOML syntax, unknown keys, wrong types and
+/// invalid values, each naming the file and key.
+pub fn load(file: &Path) -> Result<Config, ConfigError> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    load_with_env(file, &env)
+}
+
+/// [`load`] with an explicit environment, for tests.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_env(file: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
+    let shown = file.display().to_string();
+    let err = |message: String| ConfigError { file: shown.clone(), message };
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        err(format!(
+            "cannot read config: {e} (create it, or pass --config with the right path; see config.example.toml)"
+        ))
+    })?;
+    let overrides: config::Map<String, String> = env
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix("APIGEND_")?;
+            let top = rest.split("__").next()?.to_ascii_lowercase();
+            TOP_LEVEL_KEYS.contains(&top.as_str()).then(|| (k.clone(), v.clone()))
+        })
+        .collect();
+    let raw: RawConfig = config::Config::builder()
+        .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        .add_source(
+            config::Environment::with_prefix("APIGEND")
+                .prefix_separator("_")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("spec.command")
+                .with_list_parse_key("watch.paths")
+                .with_list_parse_key("watch.include")
+                .with_list_parse_key("watch.exclude")
+                .try_parsing(true)
+                .source(Some(overrides)),
+        )
+        .build()
+        .and_then(config::Config::try_deserialize)
+        .map_err(|e| err(describe_config_error(&e)))?;
+    let root = file
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    validate(raw, file.to_path_buf(), &root).map_err(err)
+}
+
+fn describe_config_error(e: &config::ConfigError) -> String {
+    let s = e.to_string();
+    format!("invalid config: {s} (see config.example.toml for every key and its default)")
+}
+
+/// Parses a duration like `300ms`, `2s`, `1m`.
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration ({e}); write e.g. \"300ms\", \"2s\" or \"1m\""))
+}
+
+fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String> {
+    let rel = |key: &str, p: &str| -> Result<PathBuf, String> {
+        if p.trim().is_empty() {
+            return Err(format!("`{key}` is empty; give a path relative to the config file"));
+        }
+        Ok(normalise(&root.join(p)))
+    };
+    let output_dir = rel("output_dir", &raw.output_dir)?;
+
+    let spec = &raw.spec;
+    if spec.path.is_none() && spec.url.is_none() {
+        return Err("`spec.path` or `spec.url` is required: say where the OpenAPI document is".into());
+    }
+    if spec.path.is_some() && spec.url.is_some() {
+        return Err("`spec.path` and `spec.url` are both set; keep one".into());
+    }
+    if spec.command.is_some() && spec.path.is_none() {
+        return Err("`spec.command` needs `spec.path`: the file the command writes".into());
+    }
+    if let Some(cmd) = &spec.command
+        && cmd.first().is_none_or(|c| c.trim().is_empty())
+    {
+        return Err("`spec.command` is empty; give an argv list like [\"python\", \"manage.py\", \"spectacular\", \"--file\", \"openapi.yaml\"]".into());
+    }
+    if let Some(url) = &spec.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(format!("`spec.url` = `{url}` is not an http(s) URL"));
+    }
+    let timeout = match &spec.command_timeout {
+        Some(t) => parse_duration(t).map_err(|e| format!("`spec.command_timeout`: {e}"))?,
+        None => Duration::from_secs(120),
+    };
+    let spec_source = SpecSource {
+        path: spec.path.as_deref().map(|p| rel("spec.path", p)).transpose()?,
+        command: spec.command.clone(),
+        cwd: match &spec.cwd {
+            Some(c) => rel("spec.cwd", c)?,
+            None => root.to_path_buf(),
+        },
+        timeout,
+        url: spec.url.clone(),
+    };
+
+    let apps_by = match raw.apps.by.as_str() {
+        "tag" => AppsBy::Tag,
+        "path" => AppsBy::Path { prefix: raw.apps.path_prefix.clone() },
+        other => return Err(format!("`apps.by` = `{other}`: expected \"tag\" or \"path\"")),
+    };
+    if !raw.languages.typescript && !raw.languages.python {
+        return Err("`languages`: both typescript and python are false; enable at least one".into());
+    }
+
+    let raw_groups = if raw.groups.is_empty() {
+        vec![RawGroup {
+            name: "api".into(),
+            apps: vec!["*".into()],
+            title: None,
+            description: None,
+            version: None,
+            typescript_output: None,
+            python_output: None,
+            python_package: None,
+        }]
+    } else {
+        raw.groups
+    };
+    let mut seen = BTreeSet::new();
+    let mut groups = Vec::new();
+    for (i, g) in raw_groups.into_iter().enumerate() {
+        let key = format!("groups[{i}]");
+        if g.name.is_empty()
+            || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(format!(
+                "`{key}.name` = `{}`: a group name may only hold A-Z, a-z, 0-9, `_` and `-`",
+                g.name
+            ));
+        }
+        if !seen.insert(g.name.to_ascii_lowercase()) {
+            return Err(format!("`{key}.name` = `{}`: two groups have this name", g.name));
+        }
+        if g.apps.is_empty() {
+            return Err(format!(
+                "`{key}.apps` is empty: list the apps of group `{}` (globs allowed, \"*\" for all)",
+                g.name
+            ));
+        }
+        let mut b = GlobSetBuilder::new();
+        for a in &g.apps {
+            b.add(Glob::new(a).map_err(|e| format!("`{key}.apps`: bad pattern `{a}`: {e}"))?);
+        }
+        let matcher = b.build().map_err(|e| format!("`{key}.apps`: {e}"))?;
+        let package = match &g.python_package {
+            Some(p) => {
+                let ok = p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !names::PY_RESERVED.contains(&p.as_str());
+                if !ok {
+                    return Err(format!(
+                        "`{key}.python_package` = `{p}` is not a usable Python identifier"
+                    ));
+                }
+                p.clone()
+            }
+            None => names::py_ident(names::snake(&g.name, "api")),
+        };
+        let group_dir = output_dir.join(&g.name);
+        groups.push(Group {
+            typescript_output: match &g.typescript_output {
+                Some(p) => rel(&format!("{key}.typescript_output"), p)?,
+                None => group_dir.join("typescript"),
+            },
+            python_output: match &g.python_output {
+                Some(p) => rel(&format!("{key}.python_output"), p)?,
+                None => group_dir.join("python"),
+            },
+            python_package: package,
+            matcher,
+            name: g.name,
+            apps: g.apps,
+            title: g.title,
+            description: g.description,
+            version: g.version,
+        });
+    }
+
+    let w = &raw.watch;
+    let watch = Watch {
+        paths: w.paths.iter().map(|p| rel("watch.paths", p)).collect::<Result<_, _>>()?,
+        include: w.include.clone(),
+        exclude: w.exclude.clone(),
+        debounce: parse_duration(&w.debounce).map_err(|e| format!("`watch.debounce`: {e}"))?,
+        poll: match w.poll {
+            None | Some(PollSetting::Word(AutoWord::Auto)) => None,
+            Some(PollSetting::Bool(b)) => Some(b),
+        },
+    };
+    for (key, globs) in [("watch.include", &w.include), ("watch.exclude", &w.exclude)] {
+        for g in globs {
+            Glob::new(g).map_err(|e| format!("`{key}`: bad pattern `{g}`: {e}"))?;
+        }
+    }
+
+    let archive = if raw.archive.enabled {
+        if raw.archive.max_versions == 0 {
+            return Err("`archive.max_versions` is 0; keep at least 1, or set `archive.enabled = false`".into());
+        }
+        Some(Archive {
+            dir: match &raw.archive.dir {
+                Some(d) => rel("archive.dir", d)?,
+                None => output_dir.join("archive"),
+            },
+            max_versions: raw.archive.max_versions,
+        })
+    } else {
+        None
+    };
+
+    Ok(Config {
+        file,
+        root: root.to_path_buf(),
+        output_dir,
+        spec: spec_source,
+        apps_by,
+        typescript: raw.languages.typescript,
+        python: raw.languages.python,
+        groups,
+        watch,
+        archive,
+    })
+}
+
+/// Removes `.` and folds `..` lexically, so paths in messages and
+/// comparisons are stable whether or not they exist yet.
+#[must_use]
+pub fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("apigend.toml");
+        std::fs::write(&f, toml).unwrap();
+        let env: Vec<(String, String)> =
+            env.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        load_with_env(&f, &env)
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../config.example.toml");
+        let c = load_str(text, &[]).unwrap();
+        assert_eq!(c.groups.len(), 2);
+        assert_eq!(c.archive.as_ref().unwrap().max_versions, 10);
+        assert_eq!(c.watch.debounce, Duration::from_millis(300));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = load_str("[spec]\npth = \"x.yaml\"\n", &[]).unwrap_err();
+        assert!(e.to_string().contains("pth"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_and_ignores_unrelated_variables() {
+        let c = load_str(
+            "[spec]\npath = \"x.yaml\"\n",
+            &[("APIGEND_ARCHIVE__MAX_VERSIONS", "5"), ("APIGEND_BIN", "/bin/true")],
+        )
+        .unwrap();
+        assert_eq!(c.archive.unwrap().max_versions, 5);
+    }
+
+    #[test]
+    fn bad_group_name_is_rejected() {
+        let e = load_str("[spec]\npath = \"x\"\n[[groups]]\nname = \"../x\"\napps = [\"*\"]\n", &[])
+            .unwrap_err();
+        assert!(e.message.contains("groups[0].name"), "{e}");
+    }
+
+    #[test]
+    fn default_group_takes_every_app() {
+        let c = load_str("[spec]\npath = \"x\"\n", &[]).unwrap();
+        assert_eq!(c.groups[0].name, "api");
+        assert!(c.groups[0].takes("anything"));
+    }
+}

@@ -365,4 +365,7 @@ pub enum ResponseMedia {
 pub struct Pagination {
     /// The type of one item of `results`.
     pub item: TypeRef,
+    /// snake_case name of the "iterate over every item" method (usually
+    /// `<name>_all`), reserved in the app so no operation can take it.
+    pub all_name: String,
 }

@@ -1,1 +1,253 @@
-//! TODO
+//! OpenAPI documents: bytes → JSON value → bundled and normalised →
+//! `openapiv3::OpenAPI`.
+//!
+//! Pure: the caller hands in the bytes and a function that reads the files a
+//! relative `$ref` points at. After [`parse`], every `$ref` in the document is
+//! a local `#/components/<kind>/<name>` (see `bundle`) and OpenAPI 3.1
+//! constructs are rewritten into their 3.0 equivalents (see `normalise`),
+//! which is what `openapiv3` models.
+
+mod bundle;
+mod normalise;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A document that is not usable: syntax, not OpenAPI, or a shape that
+/// `openapiv3` cannot read. The message names the file and the place.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct SpecError {
+    /// The file or URL the bytes came from.
+    pub origin: String,
+    /// What is wrong, with line/column or JSON pointer.
+    pub message: String,
+}
+
+/// A parsed, bundled, normalised document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The typed document.
+    pub api: openapiv3::OpenAPI,
+    /// The `openapi` version string as written (`3.1.0`), before
+    /// normalisation.
+    pub version: String,
+    /// Hex SHA-256 of the main document's bytes.
+    pub hash: String,
+    /// Non-fatal problems: unresolvable or remote `$ref`s, fixed-up shapes.
+    pub warnings: Vec<String>,
+}
+
+/// Reads another file for a relative `$ref` (`./common.yaml#/...`): given the
+/// path as written relative to the main document, returns its bytes.
+pub type FetchFn<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
+
+/// Most nesting a document may have. Deeper documents are refused with an
+/// error instead of overflowing the stack in a recursive walk.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parses and prepares a document.
+///
+/// # Errors
+/// Syntax errors (with line and column), documents that are not OpenAPI 3.x,
+/// and shapes `openapiv3` rejects (with the JSON pointer).
+pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document, SpecError> {
+    let err = |message: String| SpecError { origin: origin.to_string(), message };
+    let hash = hex(&Sha256::digest(bytes));
+    let mut root = parse_value(bytes).map_err(err)?;
+    let version = check_openapi(&root).map_err(err)?;
+    let mut warnings = Vec::new();
+    bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
+    normalise::normalise(&mut root, &mut warnings);
+    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(root).map_err(|e| {
+        let path = e.path().to_string();
+        err(format!(
+            "not a valid OpenAPI document at {}: {}",
+            pointer_from_serde_path(&path),
+            e.inner()
+        ))
+    })?;
+    Ok(Document { api, version, hash, warnings })
+}
+
+/// Parses JSON or YAML (detected by content, not extension) into a JSON
+/// value, converting YAML's non-string keys (`200:`) to strings.
+///
+/// # Errors
+/// The parser's message with line and column, or an excessive nesting depth.
+pub fn parse_value(bytes: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.is_empty() {
+        return Err("the file is empty: expected an OpenAPI document".into());
+    }
+    let value = if trimmed.starts_with('{') {
+        // serde_json refuses nesting deeper than 128 by itself.
+        serde_json::from_str::<Value>(trimmed).map_err(|e| format!("invalid JSON: {e}"))?
+    } else {
+        let y: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(trimmed).map_err(|e| format!("invalid YAML: {e}"))?;
+        yaml_to_json(y, 0)?
+    };
+    Ok(value)
+}
+
+fn yaml_to_json(y: serde_yaml_ng::Value, depth: usize) -> Result<Value, String> {
+    use serde_yaml_ng::Value as Y;
+    if depth > MAX_DEPTH {
+        return Err(format!("the document nests deeper than {MAX_DEPTH} levels"));
+    }
+    Ok(match y {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(seq) => Value::Array(
+            seq.into_iter().map(|v| yaml_to_json(v, depth + 1)).collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".into(),
+                    other => {
+                        return Err(format!(
+                            "a mapping key is not a scalar ({other:?}); OpenAPI keys are strings"
+                        ));
+                    }
+                };
+                out.insert(key, yaml_to_json(v, depth + 1)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value, depth + 1)?,
+    })
+}
+
+/// Checks the `openapi` field and returns it.
+fn check_openapi(root: &Value) -> Result<String, String> {
+    let Some(obj) = root.as_object() else {
+        return Err("not an OpenAPI document: the top level is not a mapping".into());
+    };
+    if let Some(v) = obj.get("swagger") {
+        return Err(format!(
+            "this is a Swagger {} document; apigend reads OpenAPI 3.0 and 3.1 (convert it first, e.g. with swagger2openapi)",
+            v.as_str().unwrap_or("2.x")
+        ));
+    }
+    match obj.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.0") || v.starts_with("3.1") => Ok(v.to_string()),
+        Some(v) => Err(format!("/openapi is `{v}`: apigend reads OpenAPI 3.0.x and 3.1.x")),
+        None => Err("not an OpenAPI document: no `openapi: 3.x` field at the top level".into()),
+    }
+}
+
+/// `paths./api/users/.get.responses` (serde_path_to_error) → a JSON pointer.
+fn pointer_from_serde_path(path: &str) -> String {
+    if path == "." || path.is_empty() {
+        return "/".into();
+    }
+    // serde_path_to_error joins segments with `.` and writes array indices as
+    // `[n]`; a key that itself contains `.` is ambiguous in that form, so the
+    // pointer is best effort and says so by quoting.
+    let mut out = String::new();
+    for seg in path.split('.') {
+        let seg = seg.replace('[', "/").replace(']', "");
+        out.push('/');
+        out.push_str(&seg.replace('~', "~0"));
+    }
+    format!("`{out}`")
+}
+
+/// Lowercase hex.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Escapes one JSON-pointer segment (RFC 6901).
+#[must_use]
+pub fn escape_pointer(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+/// Unescapes one JSON-pointer segment (RFC 6901) after percent-decoding it,
+/// as `$ref` fragments are URI fragments.
+#[must_use]
+pub fn unescape_pointer(seg: &str) -> String {
+    percent_decode(seg).replace("~1", "/").replace("~0", "~")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = ((*h as char).to_digit(16), (*l as char).to_digit(16))
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(p: &str) -> Result<Vec<u8>, String> {
+        Err(format!("no file {p}"))
+    }
+
+    #[test]
+    fn yaml_integer_keys_become_strings() {
+        let doc = parse(
+            b"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200:\n          description: ok\n",
+            "t.yaml",
+            &no_files,
+        )
+        .unwrap();
+        let op = doc.api.paths.paths["/a"].as_item().unwrap().get.as_ref().unwrap();
+        assert_eq!(op.responses.responses.len(), 1);
+    }
+
+    #[test]
+    fn swagger_two_is_refused_with_advice() {
+        let e = parse(b"{\"swagger\": \"2.0\"}", "s.json", &no_files).unwrap_err();
+        assert!(e.to_string().contains("Swagger 2.0"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let e = parse(b"openapi: 3.0.0\ninfo: [\n", "bad.yaml", &no_files).unwrap_err();
+        assert!(e.to_string().starts_with("bad.yaml: invalid YAML"), "{e}");
+        assert!(e.to_string().contains("line"), "{e}");
+    }
+
+    #[test]
+    fn pointer_segments_unescape() {
+        assert_eq!(unescape_pointer("~1users~1%7Bid%7D"), "/users/{id}");
+    }
+}
