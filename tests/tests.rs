@@ -1,1 +1,22 @@
-//! Integration tests.
+//! Integration tests: one test binary (ripgrep's layout), one module per
+//! concern.
+//!
+//! A bare `cargo test` runs everything that needs only Rust. Tests that need
+//! node (`tsc`), python (`mypy`, pydantic, httpx) or a Django server are
+//! `#[ignore = "needs …; run scripts/test.sh"]`: `scripts/test.sh` installs
+//! the pinned tools from `tests/tools/` and runs them all with
+//! `--include-ignored`.
+
+/// Shared helpers: temp dirs, running `apigend`, the external checkers.
+mod util;
+
+/// `tests/specs/*` → `tests/golden/{typescript,python}/*`, and the goldens
+/// type-check.
+mod golden;
+
+/// Every document of `../shared/corpus` generates and type-checks.
+mod corpus;
+
+/// Both clients against a real Django + DRF + drf-spectacular server
+/// (`tests/e2e/run.sh`).
+mod e2e;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Testing"). Needs only the Rust
+# toolchain, Node 20 with npm, and Python 3.10+ (python3.11 preferred).
+#
+#   1. installs the pinned checkers from tests/tools/ into the work tree
+#      (npm ci -> tests/tools/node_modules, a virtualenv -> tests/tools/.venv);
+#      nothing global, and nothing at all when the pins have not changed;
+#   2. cargo fmt --check, cargo clippy -D warnings;
+#   3. cargo test, including the #[ignore]d tests that need node/python
+#      (golden and corpus type checks, the Django end-to-end test).
+#
+# Arguments are passed to the final `cargo test` after `--include-ignored`,
+# e.g. `scripts/test.sh golden` runs only the golden tests (lints included).
+#
+# Environment: APIGEND_SKIP_LINT=1 skips fmt and clippy; APIGEND_TEST_JOBS
+# caps concurrent external checkers (default: number of cores).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+tools="$root/tests/tools"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'scripts/test.sh: %s\n' "$*" >&2; exit 1; }
+
+sha() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+# --- node tools (tsc) --------------------------------------------------------
+command -v node >/dev/null || die "node is not on PATH (Node 20+ is needed for tsc)"
+command -v npm >/dev/null || die "npm is not on PATH"
+node_stamp="$tools/node_modules/.apigend-installed"
+node_want="$(sha "$tools/package.json" "$tools/package-lock.json") $(node --version)"
+if [[ ! -x "$tools/node_modules/.bin/tsc" || "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]]; then
+    say "installing pinned node tools (npm ci in tests/tools)"
+    (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error)
+    printf '%s\n' "$node_want" >"$node_stamp"
+fi
+export APIGEND_TSC="$tools/node_modules/.bin/tsc"
+
+# --- python tools (mypy, pydantic, httpx, Django) ---------------------------
+python=""
+for candidate in "${APIGEND_BASE_PYTHON:-}" python3.11 python3.12 python3.13 python3.10 python3; do
+    [[ -n "$candidate" ]] || continue
+    if command -v "$candidate" >/dev/null &&
+        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+        python="$(command -v "$candidate")"
+        break
+    fi
+done
+[[ -n "$python" ]] || die "no python3 >= 3.10 on PATH (python3.11 is the tested one)"
+venv="$tools/.venv"
+py_stamp="$venv/.apigend-installed"
+py_want="$(sha "$tools/requirements.txt") $("$python" -c 'import sys; print(sys.version.split()[0])')"
+if [[ ! -x "$venv/bin/python" || "$(cat "$py_stamp" 2>/dev/null)" != "$py_want" ]]; then
+    say "creating tests/tools/.venv from tests/tools/requirements.txt with $python"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input --require-virtualenv -r "$tools/requirements.txt"
+    printf '%s\n' "$py_want" >"$py_stamp"
+fi
+export APIGEND_PYTHON="$venv/bin/python"
+
+say "tools: tsc $("$APIGEND_TSC" --version | sed 's/^Version //'), $("$APIGEND_PYTHON" --version), mypy $("$APIGEND_PYTHON" -m mypy --version | cut -d' ' -f2)"
+if [[ ! -d "$root/../shared/corpus" ]]; then
+    say "NOTE: ../shared/corpus is absent: the corpus tests will say SKIPPED and check nothing"
+fi
+
+# --- lints --------------------------------------------------------------------
+if [[ "${APIGEND_SKIP_LINT:-}" != 1 ]]; then
+    say "cargo fmt --check"
+    cargo fmt --check
+    say "cargo clippy --all-targets --locked -- -D warnings"
+    cargo clippy --all-targets --locked --quiet -- -D warnings
+fi
+
+# --- tests --------------------------------------------------------------------
+# Doc tests first, so that the last thing printed is the summary of the
+# integration tests (the `tests` binary), which is what CI reads.
+say "cargo test --locked --doc"
+cargo test --locked --doc --quiet
+say "cargo test --locked --all-targets -- --include-ignored $*"
+exec cargo test --locked --all-targets -- --include-ignored "$@"

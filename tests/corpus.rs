@@ -1,0 +1,239 @@
+//! The real-world corpus: every OpenAPI document in `../shared/corpus`
+//! (relative to the crate root; CI lays it there) is generated for both
+//! languages with one group `all` taking every app, and the output must
+//! type-check: `tsc` with `tests/tsconfig.strict.json` over the TypeScript
+//! client, `mypy --strict` plus an import of every module over the Python
+//! package.
+//!
+//! Generation runs once per test binary (the first test to need it does it)
+//! into `target/tmp/corpus/<document>/out`; the checkers keep their caches
+//! beside it, so a second run only re-checks what changed. Documents run in
+//! parallel, one external process per core across all tests
+//! ([`util::with_job_slot`]).
+//!
+//! Without the corpus these tests say that they skipped, on stderr past
+//! libtest's capture; under CI (`CI` set) a missing corpus is a failure.
+
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::util::{self, Languages};
+
+/// The group every document is generated into.
+const GROUP: &str = "all";
+
+/// One corpus document and what generating it gave.
+struct Doc {
+    /// File name in the corpus.
+    name: String,
+    /// `target/tmp/corpus/<stem>`: config, output and checker caches.
+    dir: PathBuf,
+    /// How long `apigend generate` took, or why it failed.
+    generated: Result<Duration, String>,
+}
+
+impl Doc {
+    fn group_dir(&self) -> PathBuf {
+        self.dir.join("out").join(GROUP)
+    }
+}
+
+/// The corpus directory, or `None` (after saying so) when it is absent.
+fn corpus_dir(test: &str) -> Option<PathBuf> {
+    let dir = util::crate_root().join("../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let why = format!(
+        "{test}: SKIPPED, checked nothing: the corpus directory {} does not exist \
+         (it is the project's shared/corpus, laid beside the repository as ../shared)",
+        dir.display()
+    );
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(!in_ci, "{why}; CI is expected to provide it");
+    util::notice(&why);
+    None
+}
+
+/// The corpus documents, largest first (so the long poles start early).
+fn documents(dir: &Path) -> Vec<PathBuf> {
+    let mut docs: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+        .map(|p| (std::fs::metadata(&p).map_or(0, |m| m.len()), p))
+        .collect();
+    docs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assert!(!docs.is_empty(), "no documents in {}", dir.display());
+    docs.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Generates every document once per process; later callers wait for and
+/// share the result.
+fn generated(test: &str) -> Option<&'static [Doc]> {
+    static DOCS: OnceLock<Option<Vec<Doc>>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let corpus = corpus_dir(test)?;
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus");
+        let docs = documents(&corpus);
+        Some(util::parallel_map(&docs, |spec| generate_one(spec, &root)))
+    })
+    .as_deref()
+}
+
+fn generate_one(spec: &Path, root: &Path) -> Doc {
+    let name = spec.file_name().expect("file name").to_string_lossy().into_owned();
+    let stem = spec.file_stem().expect("file stem").to_string_lossy().into_owned();
+    let dir = root.join(&stem);
+    let out_dir = dir.join("out");
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).expect("remove previous output");
+    }
+    std::fs::create_dir_all(&dir).expect("create corpus work dir");
+    let spec = spec.canonicalize().expect("canonical spec path");
+    let config = dir.join("apigend.toml");
+    std::fs::write(&config, util::config_toml(&spec, "out", GROUP, Languages::BOTH))
+        .expect("write config");
+
+    let generated = util::with_job_slot(|| {
+        let started = Instant::now();
+        let args = [OsStr::new("generate"), OsStr::new("--config"), config.as_os_str()];
+        let out = util::run_apigend(&dir, args);
+        let took = started.elapsed();
+        if out.status.success() {
+            Ok(took)
+        } else {
+            Err(format!(
+                "apigend generate --config {} exited with {}:\n{}{}",
+                config.display(),
+                out.status,
+                util::truncate(&String::from_utf8_lossy(&out.stdout), 50),
+                util::truncate(&String::from_utf8_lossy(&out.stderr), 50),
+            ))
+        }
+    });
+    Doc { name, dir, generated }
+}
+
+/// One line per document, slowest first, printed past the capture so the
+/// test command shows where the time goes.
+fn report(title: &str, rows: &mut [(String, Duration, bool)]) {
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: Duration = rows.iter().map(|r| r.1).sum();
+    let failed = rows.iter().filter(|r| !r.2).count();
+    let mut s = format!(
+        "{title}: {} documents, {failed} failed, {:.1}s of process time (one per core):\n",
+        rows.len(),
+        total.as_secs_f64()
+    );
+    for (name, took, ok) in rows.iter() {
+        let status = if *ok { "ok  " } else { "FAIL" };
+        writeln!(s, "  {status} {:>7.2}s  {name}", took.as_secs_f64()).unwrap();
+    }
+    util::notice(s.trim_end());
+}
+
+/// `apigend generate` accepts every document of the corpus and writes both
+/// clients.
+#[test]
+fn corpus_generates() {
+    let Some(docs) = generated("corpus_generates") else { return };
+    let mut failures = Vec::new();
+    let mut rows = Vec::new();
+    for doc in docs {
+        match &doc.generated {
+            Ok(took) => {
+                rows.push((doc.name.clone(), *took, true));
+                for lang in ["typescript", "python"] {
+                    let dir = doc.group_dir().join(lang);
+                    if !dir.is_dir() || util::files_under(&dir).is_empty() {
+                        failures.push(format!(
+                            "{}: no {lang} output in {}",
+                            doc.name,
+                            dir.display()
+                        ));
+                    }
+                }
+            }
+            Err(e) => {
+                rows.push((doc.name.clone(), Duration::ZERO, false));
+                failures.push(format!("{}: {e}", doc.name));
+            }
+        }
+    }
+    report("corpus: apigend generate (both languages)", &mut rows);
+    assert!(
+        failures.is_empty(),
+        "{} of {} documents failed:\n{}",
+        failures.len(),
+        docs.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Runs `check` on every successfully generated document in parallel,
+/// reports the timings and fails with every problem found.
+fn check_all(title: &str, docs: &[Doc], check: impl Fn(&Doc) -> Result<(), String> + Sync) {
+    let results = util::parallel_map(docs, |doc| {
+        if let Err(e) = &doc.generated {
+            return (Duration::ZERO, Err(format!("generation failed, nothing to check: {e}")));
+        }
+        util::with_job_slot(|| {
+            let started = Instant::now();
+            let r = check(doc);
+            (started.elapsed(), r)
+        })
+    });
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for (doc, (took, r)) in docs.iter().zip(results) {
+        rows.push((doc.name.clone(), took, r.is_ok()));
+        if let Err(e) = r {
+            failures.push(format!("── {} ──\n{e}", doc.name));
+        }
+    }
+    report(title, &mut rows);
+    assert!(
+        failures.is_empty(),
+        "{title}: {} of {} documents failed:\n{}",
+        failures.len(),
+        docs.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every generated TypeScript client passes `tsc` with the strict tsconfig.
+#[test]
+#[ignore = "needs tsc (node); run scripts/test.sh"]
+fn corpus_typescript_typechecks() {
+    let tools = util::tools();
+    let Some(docs) = generated("corpus_typescript_typechecks") else { return };
+    check_all("corpus: tsc (tests/tsconfig.strict.json)", docs, |doc| {
+        let root = doc.group_dir().join("typescript");
+        util::tsc_check(&tools, &doc.dir.join("tsc"), &[root])
+    });
+}
+
+/// Every generated Python package passes `mypy --strict`, and every one of
+/// its modules imports.
+#[test]
+#[ignore = "needs python with mypy, pydantic, httpx; run scripts/test.sh"]
+fn corpus_python_typechecks_and_imports() {
+    let tools = util::tools();
+    let Some(docs) = generated("corpus_python_typechecks_and_imports") else { return };
+    check_all("corpus: mypy --strict + import every module", docs, |doc| {
+        let python_dir = doc.group_dir().join("python");
+        let packages = util::python_packages_in(&python_dir);
+        if packages.is_empty() {
+            return Err(format!("no Python package under {}", python_dir.display()));
+        }
+        util::mypy_check(&tools, &doc.dir.join("mypy-cache"), &packages)?;
+        for package in &packages {
+            util::python_import_all(&tools, package)?;
+        }
+        Ok(())
+    });
+}

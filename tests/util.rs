@@ -1,0 +1,411 @@
+//! Helpers shared by the integration tests: a temporary project directory,
+//! running the `apigend` binary, finding the external checkers (`tsc`,
+//! `mypy`) that `scripts/test.sh` installs, and running them over generated
+//! clients.
+
+#![allow(dead_code)] // Not every test module uses every helper.
+
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The crate root (where `Cargo.toml` is).
+pub fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory that is removed on drop.
+pub struct TempDir {
+    dir: tempfile::TempDir,
+}
+
+impl TempDir {
+    /// A new empty directory under the system temp dir.
+    pub fn new() -> TempDir {
+        let dir =
+            tempfile::Builder::new().prefix("apigend-test-").tempdir().expect("create a temp dir");
+        TempDir { dir }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `rel` (creating parent directories) and returns
+    /// the full path.
+    pub fn create(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent dirs");
+        }
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+}
+
+/// The `apigend` binary under test: `APIGEND_BIN` when set (e.g. a release
+/// build for the corpus run), else the one cargo built for this test run.
+pub fn apigend_bin() -> PathBuf {
+    match std::env::var_os("APIGEND_BIN") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_apigend")),
+    }
+}
+
+/// Runs `apigend` with `args` in `cwd`, with a clean logging environment.
+pub fn run_apigend<I, S>(cwd: &Path, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = Command::new(apigend_bin());
+    cmd.args(args).current_dir(cwd);
+    // Config keys can come from the environment; keep the developer's own
+    // settings out of the tests.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("APIGEND_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+    cmd.output().expect("spawn apigend")
+}
+
+/// Which languages a generated config turns on.
+#[derive(Clone, Copy, Debug)]
+pub struct Languages {
+    pub typescript: bool,
+    pub python: bool,
+}
+
+impl Languages {
+    pub const BOTH: Languages = Languages { typescript: true, python: true };
+}
+
+/// An `apigend.toml` with one group `group` taking every app (`["*"]`),
+/// apps by tag, output under `output_dir` (relative to the config file).
+pub fn config_toml(spec: &Path, output_dir: &str, group: &str, langs: Languages) -> String {
+    let mut s = String::new();
+    writeln!(s, "output_dir = {}", toml_str(output_dir)).unwrap();
+    writeln!(s).unwrap();
+    writeln!(s, "[spec]").unwrap();
+    writeln!(s, "path = {}", toml_str(&spec.to_string_lossy())).unwrap();
+    writeln!(s).unwrap();
+    writeln!(s, "[apps]").unwrap();
+    writeln!(s, "by = \"tag\"").unwrap();
+    writeln!(s).unwrap();
+    writeln!(s, "[languages]").unwrap();
+    writeln!(s, "typescript = {}", langs.typescript).unwrap();
+    writeln!(s, "python = {}", langs.python).unwrap();
+    writeln!(s).unwrap();
+    writeln!(s, "[[groups]]").unwrap();
+    writeln!(s, "name = {}", toml_str(group)).unwrap();
+    writeln!(s, "apps = [\"*\"]").unwrap();
+    s
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => write!(out, "\\u{:04X}", u32::from(c)).unwrap(),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Every regular file under `dir`, as `/`-separated paths relative to it,
+/// sorted. Skips caches the checkers leave behind.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("read dir {}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry"))
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if matches!(&*name, "__pycache__" | ".mypy_cache" | "tsconfig.tsbuildinfo") {
+                continue;
+            }
+            let path = entry.path();
+            let ty = entry.file_type().expect("file type");
+            if ty.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                let rel: Vec<_> =
+                    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+                out.push(rel.join("/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Panics with the command line, exit status and both streams unless the
+/// command succeeded.
+pub fn assert_success(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+}
+
+/// Writes a line to the real stderr, past libtest's output capture, so a
+/// skipped check is visible in a passing run.
+pub fn notice(msg: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{msg}");
+}
+
+/// The external checkers. `scripts/test.sh` installs them and exports their
+/// paths; without it we fall back to where it installs them.
+pub struct Tools {
+    /// `tsc` from `tests/tools/node_modules`.
+    pub tsc: PathBuf,
+    /// A Python with mypy, pydantic and httpx (`tests/tools/.venv`).
+    pub python: PathBuf,
+}
+
+/// Finds the checkers or panics saying how to get them. Only called from
+/// `#[ignore]`d tests, which a bare `cargo test` does not run.
+pub fn tools() -> Tools {
+    let tools_dir = crate_root().join("tests/tools");
+    let find = |var: &str, default: PathBuf| -> PathBuf {
+        if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        if default.exists() {
+            return default;
+        }
+        panic!(
+            "{var} is not set and {} does not exist; run scripts/test.sh, which installs \
+             the pinned checkers and runs these tests",
+            default.display()
+        );
+    };
+    Tools {
+        tsc: find("APIGEND_TSC", tools_dir.join("node_modules/.bin/tsc")),
+        python: find("APIGEND_PYTHON", tools_dir.join(".venv/bin/python")),
+    }
+}
+
+/// The strict tsconfig every generated TypeScript client must pass.
+pub fn strict_tsconfig() -> PathBuf {
+    crate_root().join("tests/tsconfig.strict.json")
+}
+
+/// Runs `tsc -p` with a tsconfig (written to `work_dir`) that extends the
+/// strict one and includes every `.ts` file under each of `roots`.
+/// Returns `Err(report)` when tsc fails.
+pub fn tsc_check(tools: &Tools, work_dir: &Path, roots: &[PathBuf]) -> Result<(), String> {
+    let include: Vec<String> =
+        roots.iter().map(|r| format!("{}/**/*.ts", r.to_string_lossy())).collect();
+    let tsconfig = serde_json::json!({
+        "extends": strict_tsconfig().to_string_lossy(),
+        "compilerOptions": {
+            // No ambient @types: the clients must not need @types/node.
+            "types": [],
+            // Re-checks only what changed since the last run in `work_dir`.
+            "incremental": true,
+            "tsBuildInfoFile": work_dir.join("tsconfig.tsbuildinfo").to_string_lossy(),
+        },
+        "include": include,
+    });
+    std::fs::create_dir_all(work_dir).expect("create tsc work dir");
+    let path = work_dir.join("tsconfig.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&tsconfig).unwrap()).unwrap();
+    let out = Command::new(&tools.tsc)
+        .arg("-p")
+        .arg(&path)
+        .arg("--pretty")
+        .arg("false")
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", tools.tsc.display()));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "tsc -p {} failed ({}):\n{}{}",
+            path.display(),
+            out.status,
+            truncate(&String::from_utf8_lossy(&out.stdout), 200),
+            String::from_utf8_lossy(&out.stderr),
+        ))
+    }
+}
+
+/// Runs `mypy --strict` over `packages` (directories, each an importable
+/// package whose parent is the import root) with its cache in `cache_dir`.
+pub fn mypy_check(tools: &Tools, cache_dir: &Path, packages: &[PathBuf]) -> Result<(), String> {
+    let out = Command::new(&tools.python)
+        .args(["-m", "mypy", "--strict", "--no-error-summary", "--hide-error-context"])
+        .arg("--no-color-output")
+        .arg("--cache-dir")
+        .arg(cache_dir)
+        .args(packages)
+        .env_remove("MYPYPATH")
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", tools.python.display()));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "mypy --strict failed ({}):\n{}{}",
+            out.status,
+            truncate(&String::from_utf8_lossy(&out.stdout), 200),
+            String::from_utf8_lossy(&out.stderr),
+        ))
+    }
+}
+
+/// Imports every module of the package at `package_dir` in one fresh
+/// interpreter (catches errors only visible at runtime: a bad pydantic
+/// model, a forward reference that never resolves, a circular import).
+pub fn python_import_all(tools: &Tools, package_dir: &Path) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+import importlib, pathlib, sys, traceback
+pkg_dir = pathlib.Path(sys.argv[1]).resolve()
+sys.path.insert(0, str(pkg_dir.parent))
+sys.dont_write_bytecode = True
+failed = []
+mods = [pkg_dir.name]
+for p in sorted(pkg_dir.rglob("*.py")):
+    rel = p.relative_to(pkg_dir.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    name = ".".join(parts)
+    if name not in mods:
+        mods.append(name)
+for name in mods:
+    try:
+        importlib.import_module(name)
+    except BaseException:
+        failed.append(name)
+        traceback.print_exc()
+print(f"imported {len(mods) - len(failed)} of {len(mods)} modules")
+sys.exit(1 if failed else 0)
+"#;
+    let out = Command::new(&tools.python)
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(package_dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env_remove("PYTHONPATH")
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", tools.python.display()));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "importing every module of {} failed ({}):\n{}{}",
+            package_dir.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            truncate(&String::from_utf8_lossy(&out.stderr), 200),
+        ))
+    }
+}
+
+/// The Python packages (directories with an `__init__.py`) directly under
+/// `dir`, sorted.
+pub fn python_packages_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<PathBuf> = entries
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.join("__init__.py").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The first `max_lines` lines of `s`, saying how many more there were.
+pub fn truncate(s: &str, max_lines: usize) -> String {
+    let total = s.lines().count();
+    let mut out: String = s.lines().take(max_lines).flat_map(|l| [l, "\n"]).collect();
+    if total > max_lines {
+        writeln!(out, "… {} more lines", total - max_lines).unwrap();
+    }
+    out
+}
+
+/// A process-wide limit on concurrently running external checkers and
+/// generator runs: one per core, shared by all tests of this binary (cargo
+/// runs tests on as many threads as there are cores, and each corpus test
+/// fans out too).
+pub fn with_job_slot<R>(f: impl FnOnce() -> R) -> R {
+    use std::sync::{Condvar, Mutex};
+    static FREE: Mutex<Option<usize>> = Mutex::new(None);
+    static CHANGED: Condvar = Condvar::new();
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let mut free = FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *free.as_mut().expect("initialised") += 1;
+            CHANGED.notify_one();
+        }
+    }
+    {
+        let mut free = FREE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *free.get_or_insert_with(jobs) == 0 {
+            free = CHANGED.wait(free).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *free.as_mut().expect("initialised") -= 1;
+    }
+    let _release = Release;
+    f()
+}
+
+/// How many external processes to run at once: `APIGEND_TEST_JOBS`, else
+/// the number of cores.
+pub fn jobs() -> usize {
+    std::env::var("APIGEND_TEST_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+}
+
+/// Runs `f` on every item with `jobs()` worker threads, returning the
+/// results in the order of `items`.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs().min(items.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|r| r.expect("every item processed"))
+        .collect()
+}
