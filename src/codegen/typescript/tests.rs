@@ -453,3 +453,41 @@ fn dump_sample() {
     };
     write_all(std::path::Path::new(&dir), &generate(&sample()).unwrap());
 }
+
+/// Compiles the sample's client with a driver and runs it under Node against
+/// a local server: multipart, errors, pagination, the CSRF cookie jar, abort.
+/// Needs `node` (20+) on `PATH` and `APIGEND_TSC` (or `tsc` on `PATH`).
+#[test]
+#[ignore = "needs node and typescript; run scripts/test.sh"]
+fn runtime_smoke_under_node() {
+    let dir = tempfile::tempdir().unwrap();
+    write_all(&dir.path().join("gen"), &generate(&sample()).unwrap());
+    std::fs::write(dir.path().join("smoke_main.ts"), include_str!("testdata/smoke_main.ts"))
+        .unwrap();
+    std::fs::write(dir.path().join("smoke_server.mjs"), include_str!("testdata/smoke_server.mjs"))
+        .unwrap();
+    let strict = std::env::var("APIGEND_TSCONFIG")
+        .unwrap_or_else(|_| "../shared/tsconfig.strict.json".into());
+    std::fs::copy(std::fs::canonicalize(strict).unwrap(), dir.path().join("strict.json")).unwrap();
+    std::fs::write(
+        dir.path().join("tsconfig.json"),
+        r#"{ "extends": "./strict.json",
+             "compilerOptions": { "noEmit": false, "outDir": "build", "types": [] },
+             "include": ["smoke_main.ts", "gen/**/*.ts"] }"#,
+    )
+    .unwrap();
+    let tsc = std::env::var("APIGEND_TSC").unwrap_or_else(|_| "tsc".into());
+    let out = std::process::Command::new(tsc).arg("-p").arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "tsc: {}", String::from_utf8_lossy(&out.stdout));
+    std::fs::write(dir.path().join("build/package.json"), r#"{"type":"module"}"#).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(dir.path().join("build/smoke_main.js"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("ALL OK"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
