@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::codegen::filters;
 use crate::codegen::python::docstring;
 use crate::codegen::python::types::{
-    TYPE_BUILTINS, TypeCx, Uses, join_union, method_ident, param_ident,
+    TYPE_BUILTINS, TypeCx, Uses, escape, join_union, method_ident, param_ident,
 };
 use crate::ir::{BodyMedia, Operation, ParamLocation, ResponseMedia, TypeRef, names};
 
@@ -133,12 +133,12 @@ pub(crate) fn build(
     // the package itself uses. Attributes must also not hide `close`.
     let mut taken_modules: BTreeSet<String> =
         ["client", "models", "__init__"].iter().map(|s| s.to_string()).collect();
-    let mut taken_attrs: BTreeSet<String> = ["close"].iter().map(|s| s.to_string()).collect();
+    let mut taken_attrs: BTreeSet<String> = BTreeSet::new();
     apps.into_iter()
         .map(|(app, ops)| {
             let base = param_ident(app);
             let module = names::unique(base.clone(), &mut taken_modules);
-            let attr = names::unique(base, &mut taken_attrs);
+            let attr = names::unique(escape(base, &["close"]), &mut taken_attrs);
             app_view(app, module, attr, &ops, type_names, title)
         })
         .collect()
