@@ -88,28 +88,77 @@ fn fix_start(s: String, fallback: &str) -> String {
 /// Reserved words of TypeScript/JavaScript (strict mode and module code) and
 /// names that cannot be declared at module level in strict mode.
 pub const TS_RESERVED: &[&str] = &[
-    "arguments", "await", "break", "case", "catch", "class", "const",
-    "continue", "debugger", "default", "delete", "do", "else", "enum", "eval",
-    "export", "extends", "false", "finally", "for", "function", "if",
-    "implements", "import", "in", "instanceof", "interface", "let", "new",
-    "null", "package", "private", "protected", "public", "return", "static",
-    "super", "switch", "this", "throw", "true", "try", "typeof", "undefined",
-    "var", "void", "while", "with", "yield", "any", "boolean", "never",
-    "number", "object", "string", "symbol", "unknown", "bigint", "type",
+    "arguments",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "eval",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "implements",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "let",
+    "new",
+    "null",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "undefined",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+    "any",
+    "boolean",
+    "never",
+    "number",
+    "object",
+    "string",
+    "symbol",
+    "unknown",
+    "bigint",
+    "type",
 ];
 
 /// Python keywords, soft keywords and builtins a generated module must not
 /// shadow.
 pub const PY_RESERVED: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break",
-    "class", "continue", "def", "del", "elif", "else", "except", "finally",
-    "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
-    "match", "case", "type", "_", "bool", "bytes", "dict", "float", "int",
-    "list", "object", "set", "str", "tuple", "id", "format", "input", "filter",
-    "map", "max", "min", "range", "open", "print", "hash", "iter", "next",
-    "self", "cls", "json", "copy", "dir", "vars", "all", "any", "len",
-    "property", "super", "sum", "zip",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield", "match", "case", "type", "_", "bool", "bytes", "dict", "float", "int", "list",
+    "object", "set", "str", "tuple", "id", "format", "input", "filter", "map", "max", "min",
+    "range", "open", "print", "hash", "iter", "next", "self", "cls", "json", "copy", "dir", "vars",
+    "all", "any", "len", "property", "super", "sum", "zip",
 ];
 
 /// A TypeScript identifier for a spec name in the given case, with `_`
@@ -127,19 +176,14 @@ pub fn py_ident(spelled: String) -> String {
 }
 
 fn escape(s: String, reserved: &[&str]) -> String {
-    if reserved.contains(&s.as_str()) {
-        s + "_"
-    } else {
-        s
-    }
+    if reserved.contains(&s.as_str()) { s + "_" } else { s }
 }
 
 /// True when `s` can stand unquoted as a TypeScript property name.
 #[must_use]
 pub fn is_ts_property_name(s: &str) -> bool {
     let mut cs = s.chars();
-    cs.next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
