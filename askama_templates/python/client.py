@@ -115,8 +115,10 @@ def _apigend_error_body(response: _httpx.Response) -> _t.Any:
 _apigend_adapters: dict[object, _pd.TypeAdapter[_t.Any]] = {}
 
 
-def _apigend_adapter(tp: object) -> _pd.TypeAdapter[_t.Any]:
+def _apigend_adapter(tp: _t.Any) -> _pd.TypeAdapter[_t.Any]:
     """A cached pydantic adapter for a type expression."""
+    # `tp` is `Any`, not `object`: newer pydantic types the argument as a
+    # `TypeForm`, which a plain object is not.
     try:
         adapter = _apigend_adapters.get(tp)
     except TypeError:  # an unhashable type expression: build it every time
