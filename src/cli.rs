@@ -1,7 +1,108 @@
-//! Command-line interface.
+//! The command line: clap definitions, logging set-up, and the one-shot
+//! commands. Errors are printed as `apigend: <message>` and mapped to exit
+//! codes here; nothing below this module exits the process.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config;
+use crate::pipeline::{self, Outcome, RunReport};
+
+/// Keeps typed TypeScript and Python API clients in step with an OpenAPI
+/// schema.
+#[derive(Debug, Parser)]
+#[command(name = "apigend", version, about, long_about = None)]
+pub struct Cli {
+    /// The config file.
+    #[arg(long, short = 'c', global = true, default_value = "apigend.toml", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Log format on stderr (`RUST_LOG` sets the level).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the clients of every group (or the named ones) once.
+    Generate {
+        /// Only these groups (comma-separated or repeated).
+        #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+        groups: Vec<String>,
+    },
+}
 
 /// Entry point of the binary.
 #[must_use]
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(&cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("apigend: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.with_target(false).without_time().try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, String> {
+    match &cli.command {
+        Command::Generate { groups } => {
+            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            let report = pipeline::run(&cfg, groups).map_err(|e| e.to_string())?;
+            print_report(&report);
+            Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn print_report(r: &RunReport) {
+    for w in &r.warnings {
+        tracing::warn!("{w}");
+    }
+    if !r.unassigned_apps.is_empty() {
+        tracing::warn!(
+            "operations of these apps are in no group: {} (add them to a group's `apps`, or \"*\")",
+            r.unassigned_apps.join(", ")
+        );
+    }
+    for j in &r.jobs {
+        let what = format!("{}/{}", j.group, j.language.as_str());
+        match &j.outcome {
+            Outcome::UpToDate => println!("{what}: up to date ({})", j.dir.display()),
+            Outcome::Written(s) => println!(
+                "{what}: {} written, {} unchanged, {} removed ({})",
+                s.written.len(),
+                s.unchanged,
+                s.deleted.len(),
+                j.dir.display()
+            ),
+            Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
+        }
+    }
 }

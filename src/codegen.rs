@@ -28,10 +28,7 @@ impl GeneratedFile {
         let trimmed = contents.trim_end_matches('\n').len();
         contents.truncate(trimmed);
         contents.push('\n');
-        GeneratedFile {
-            path: path.into(),
-            contents,
-        }
+        GeneratedFile { path: path.into(), contents }
     }
 }
 

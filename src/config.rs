@@ -407,8 +407,9 @@ fn describe_config_error(e: &config::ConfigError) -> String {
 /// # Errors
 /// A message naming the accepted forms.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("`{s}` is not a duration ({e}); write e.g. \"300ms\", \"2s\" or \"1m\""))
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("`{s}` is not a duration ({e}); write e.g. \"300ms\", \"2s\" or \"1m\"")
+    })
 }
 
 fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String> {
@@ -422,7 +423,9 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
 
     let spec = &raw.spec;
     if spec.path.is_none() && spec.url.is_none() {
-        return Err("`spec.path` or `spec.url` is required: say where the OpenAPI document is".into());
+        return Err(
+            "`spec.path` or `spec.url` is required: say where the OpenAPI document is".into()
+        );
     }
     if spec.path.is_some() && spec.url.is_some() {
         return Err("`spec.path` and `spec.url` are both set; keep one".into());
@@ -557,7 +560,10 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
 
     let archive = if raw.archive.enabled {
         if raw.archive.max_versions == 0 {
-            return Err("`archive.max_versions` is 0; keep at least 1, or set `archive.enabled = false`".into());
+            return Err(
+                "`archive.max_versions` is 0; keep at least 1, or set `archive.enabled = false`"
+                    .into(),
+            );
         }
         Some(Archive {
             dir: match &raw.archive.dir {
@@ -643,8 +649,9 @@ mod tests {
 
     #[test]
     fn bad_group_name_is_rejected() {
-        let e = load_str("[spec]\npath = \"x\"\n[[groups]]\nname = \"../x\"\napps = [\"*\"]\n", &[])
-            .unwrap_err();
+        let e =
+            load_str("[spec]\npath = \"x\"\n[[groups]]\nname = \"../x\"\napps = [\"*\"]\n", &[])
+                .unwrap_err();
         assert!(e.message.contains("groups[0].name"), "{e}");
     }
 

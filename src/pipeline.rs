@@ -1,1 +1,232 @@
-//! TODO
+//! One generation run: obtain → parse → lower → slice per group →
+//! fingerprint → generate the stale (group, language) pairs in parallel →
+//! commit each atomically.
+//!
+//! No watching and no clock: the daemon and the CLI call [`run`]. A failure to
+//! obtain or parse the spec stops the run before anything is written, so the
+//! last good output stays in place; a failure in one group does not stop the
+//! others.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::codegen::{self, GeneratedFile, Language, PythonOptions};
+use crate::config::{AppsBy, Config, Group};
+use crate::ir::Api;
+use crate::ir::lower::{AppRule, lower};
+use crate::obtain::{ObtainError, obtain};
+use crate::output::{self, CommitStats};
+use crate::slice::{GroupSpec, fingerprint, slice};
+use crate::spec::{self, SpecError};
+
+/// Why a run produced nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The spec could not be obtained.
+    #[error(transparent)]
+    Obtain(#[from] ObtainError),
+    /// The spec is not a usable OpenAPI document.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// `--groups` named a group the config does not have.
+    #[error("unknown group `{name}`; the config has: {known}")]
+    UnknownGroup {
+        /// The name given.
+        name: String,
+        /// The groups the config defines.
+        known: String,
+    },
+}
+
+/// What happened to one (group, language) output.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The fingerprint matched what is on disk; nothing was touched.
+    UpToDate,
+    /// Generated and committed.
+    Written(CommitStats),
+    /// Generation or the commit failed; the old output is intact (or will
+    /// be completed by recovery).
+    Failed(String),
+}
+
+/// One (group, language) result.
+#[derive(Debug)]
+pub struct JobResult {
+    /// Group name.
+    pub group: String,
+    /// Language.
+    pub language: Language,
+    /// Its output directory.
+    pub dir: PathBuf,
+    /// The slice's fingerprint.
+    pub fingerprint: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Hex SHA-256 of the spec bytes.
+    pub spec_hash: String,
+    /// Per (group, language), in config order.
+    pub jobs: Vec<JobResult>,
+    /// Apps (as the spec names them) of operations no group takes.
+    pub unassigned_apps: Vec<String>,
+    /// Warnings from parsing and lowering.
+    pub warnings: Vec<String>,
+}
+
+impl RunReport {
+    /// True when some job failed.
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
+    }
+}
+
+/// Loads the spec and lowers it.
+///
+/// # Errors
+/// When the spec cannot be obtained or parsed.
+pub fn load_api(cfg: &Config) -> Result<(Api, String, Vec<String>), RunError> {
+    let got = obtain(&cfg.spec)?;
+    let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+    let fetch = |rel: &str| -> Result<Vec<u8>, String> {
+        let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
+        std::fs::read(base.join(rel)).map_err(|e| e.to_string())
+    };
+    let doc = spec::parse(&got.bytes, &got.origin, &fetch)?;
+    let rule = match &cfg.apps_by {
+        AppsBy::Tag => AppRule::Tag,
+        AppsBy::Path { prefix } => AppRule::Path(prefix.clone()),
+    };
+    let api = lower(&doc.api, &rule);
+    let mut warnings = doc.warnings;
+    warnings.extend(api.warnings.iter().cloned());
+    Ok((api, doc.hash, warnings))
+}
+
+/// Runs one generation for `only` (all groups when empty).
+///
+/// # Errors
+/// Obtaining or parsing the spec, or an unknown group name. Per-group
+/// failures are in the report.
+pub fn run(cfg: &Config, only: &[String]) -> Result<RunReport, RunError> {
+    let groups = select_groups(cfg, only)?;
+    let (api, spec_hash, warnings) = load_api(cfg)?;
+    Ok(run_on(cfg, &groups, &api, spec_hash, warnings))
+}
+
+/// Picks the groups named in `only`, in config order.
+///
+/// # Errors
+/// A name the config does not have.
+pub fn select_groups<'c>(cfg: &'c Config, only: &[String]) -> Result<Vec<&'c Group>, RunError> {
+    for name in only {
+        if !cfg.groups.iter().any(|g| g.name == *name) {
+            let known: Vec<&str> = cfg.groups.iter().map(|g| g.name.as_str()).collect();
+            return Err(RunError::UnknownGroup { name: name.clone(), known: known.join(", ") });
+        }
+    }
+    Ok(cfg.groups.iter().filter(|g| only.is_empty() || only.contains(&g.name)).collect())
+}
+
+/// Generates and commits the given groups from a lowered API.
+#[must_use]
+pub fn run_on(
+    cfg: &Config,
+    groups: &[&Group],
+    api: &Api,
+    spec_hash: String,
+    warnings: Vec<String>,
+) -> RunReport {
+    let mut jobs = Vec::new();
+    for g in groups {
+        let spec = GroupSpec {
+            name: g.name.clone(),
+            title: g.title.clone(),
+            description: g.description.clone(),
+            version: g.version.clone(),
+        };
+        let sliced = slice(api, &spec, |app| g.takes(app));
+        if cfg.typescript {
+            jobs.push((
+                spec.clone(),
+                sliced.clone(),
+                Language::TypeScript,
+                g.typescript_output.clone(),
+                String::new(),
+            ));
+        }
+        if cfg.python {
+            jobs.push((
+                spec.clone(),
+                sliced.clone(),
+                Language::Python,
+                g.python_output.clone(),
+                g.python_package.clone(),
+            ));
+        }
+    }
+    let results: Vec<JobResult> = jobs
+        .into_par_iter()
+        .map(|(spec, sliced, language, dir, package)| {
+            let options = if language == Language::Python {
+                format!("package={package}")
+            } else {
+                String::new()
+            };
+            let fp = fingerprint(&sliced, &spec, language, &options);
+            let outcome = if output::is_up_to_date(&dir, &fp) {
+                Outcome::UpToDate
+            } else {
+                // A bug in a generator must not take the other groups (or
+                // the daemon) down with it: catch it at the job boundary.
+                let generated = std::panic::catch_unwind(|| generate(&sliced, language, &package))
+                    .unwrap_or_else(|p| {
+                        Err(format!(
+                            "internal error while generating (please report): {}",
+                            panic_message(&p)
+                        ))
+                    });
+                match generated {
+                    Ok(files) => match output::commit(&dir, &files, &fp) {
+                        Ok(stats) => Outcome::Written(stats),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    },
+                    Err(e) => Outcome::Failed(e),
+                }
+            };
+            JobResult { group: spec.name, language, dir, fingerprint: fp, outcome }
+        })
+        .collect();
+    let mut unassigned: Vec<String> = api
+        .operations
+        .iter()
+        .map(|o| o.app_origin.clone())
+        .filter(|app| !cfg.groups.iter().any(|g| g.takes(app)))
+        .collect();
+    unassigned.sort();
+    unassigned.dedup();
+    RunReport { spec_hash, jobs: results, unassigned_apps: unassigned, warnings }
+}
+
+fn generate(api: &Api, language: Language, package: &str) -> Result<Vec<GeneratedFile>, String> {
+    match language {
+        Language::TypeScript => codegen::typescript::generate(api),
+        Language::Python => {
+            codegen::python::generate(api, &PythonOptions { package: package.to_string() })
+        }
+    }
+    .map_err(|e| e.to_string())
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}

@@ -50,11 +50,7 @@ pub fn ts_doc_lines(s: &str) -> Vec<String> {
         .lines()
         .map(|l| {
             let l = l.replace("*/", "*\\/");
-            if l.trim_start().starts_with('@') {
-                l.replacen('@', "\\@", 1)
-            } else {
-                l
-            }
+            if l.trim_start().starts_with('@') { l.replacen('@', "\\@", 1) } else { l }
         })
         .collect()
 }

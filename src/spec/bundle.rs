@@ -106,8 +106,7 @@ pub(super) fn bundle(
     }
     if let Some(comps) = comps.as_object_mut() {
         for (kind, name, value) in b.added {
-            let section =
-                comps.entry(kind.section()).or_insert_with(|| Value::Object(Map::new()));
+            let section = comps.entry(kind.section()).or_insert_with(|| Value::Object(Map::new()));
             if let Some(section) = section.as_object_mut() {
                 section.insert(name, value);
             }
@@ -142,8 +141,15 @@ impl Bundler<'_> {
                         "requestBody" | "requestBodies" => Kind::RequestBody,
                         "responses" => Kind::Response,
                         "headers" => Kind::Header,
-                        "schemas" | "schema" | "items" | "properties" | "allOf" | "oneOf"
-                        | "anyOf" | "not" | "additionalProperties" => Kind::Schema,
+                        "schemas"
+                        | "schema"
+                        | "items"
+                        | "properties"
+                        | "allOf"
+                        | "oneOf"
+                        | "anyOf"
+                        | "not"
+                        | "additionalProperties" => Kind::Schema,
                         _ => kind,
                     };
                     if key == "properties" {
@@ -203,7 +209,9 @@ impl Bundler<'_> {
         }
         if !self.files.contains_key(&file) {
             if self.files.len() >= MAX_FILES {
-                return Err(format!("more than {MAX_FILES} files are referenced; refusing to read more"));
+                return Err(format!(
+                    "more than {MAX_FILES} files are referenced; refusing to read more"
+                ));
             }
             match (self.fetch)(&file).and_then(|b| parse_value(&b)) {
                 Ok(v) => {
@@ -270,13 +278,18 @@ fn needs_bundling(v: &Value, depth: usize) -> bool {
             if let Some(Value::String(r)) = map.get("$ref") {
                 let plain = r.strip_prefix("#/components/").is_some_and(|rest| {
                     let mut it = rest.split('/');
-                    matches!((it.next().and_then(Kind::from_section), it.next(), it.next()), (Some(_), Some(_), None))
+                    matches!(
+                        (it.next().and_then(Kind::from_section), it.next(), it.next()),
+                        (Some(_), Some(_), None)
+                    )
                 });
                 if !plain {
                     return true;
                 }
             }
-            map.iter().any(|(k, c)| k != "example" && k != "examples" && k != "default" && needs_bundling(c, depth + 1))
+            map.iter().any(|(k, c)| {
+                k != "example" && k != "examples" && k != "default" && needs_bundling(c, depth + 1)
+            })
         }
         Value::Array(items) => items.iter().any(|c| needs_bundling(c, depth + 1)),
         _ => false,

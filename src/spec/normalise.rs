@@ -92,8 +92,7 @@ impl Walker<'_> {
                 }
                 for (k, child) in map.iter_mut() {
                     match k.as_str() {
-                        "items" | "not" | "additionalProperties" | "contains"
-                        | "propertyNames" => {
+                        "items" | "not" | "additionalProperties" | "contains" | "propertyNames" => {
                             if !(k == "additionalProperties" && child.is_boolean()) {
                                 self.schema(child, depth + 1);
                             }
@@ -191,9 +190,9 @@ impl Walker<'_> {
 
 fn is_null_schema(v: &Value) -> bool {
     v.get("type").and_then(Value::as_str) == Some("null")
-        || v.get("type").and_then(Value::as_array).is_some_and(|a| {
-            a.len() == 1 && a[0].as_str() == Some("null")
-        })
+        || v.get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.len() == 1 && a[0].as_str() == Some("null"))
         || v.get(NULL_MARKER).is_some()
 }
 
@@ -210,7 +209,10 @@ mod tests {
 
     #[test]
     fn type_arrays_with_null_become_nullable() {
-        assert_eq!(norm(json!({"type": ["string", "null"]})), json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            norm(json!({"type": ["string", "null"]})),
+            json!({"type": "string", "nullable": true})
+        );
         assert_eq!(
             norm(json!({"type": ["string", "integer"]})),
             json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})
@@ -234,7 +236,8 @@ mod tests {
 
     #[test]
     fn property_named_type_is_not_a_keyword() {
-        let s = norm(json!({"type": "object", "properties": {"type": {"type": ["string", "null"]}}}));
+        let s =
+            norm(json!({"type": "object", "properties": {"type": {"type": ["string", "null"]}}}));
         assert_eq!(s["properties"]["type"], json!({"type": "string", "nullable": true}));
     }
 }
