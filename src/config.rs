@@ -511,7 +511,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
             Some(p) => {
                 let ok = p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                     && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    && !names::PY_RESERVED.contains(&p.as_str());
+                    && !names::PY_KEYWORDS.contains(&p.as_str());
                 if !ok {
                     return Err(format!(
                         "`{key}.python_package` = `{p}` is not a usable Python identifier"
@@ -519,7 +519,10 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
                 }
                 p.clone()
             }
-            None => names::py_ident(names::snake(&g.name, "api")),
+            None => {
+                let p = names::snake(&g.name, "api");
+                if names::PY_KEYWORDS.contains(&p.as_str()) { format!("{p}_") } else { p }
+            }
         };
         let group_dir = output_dir.join(&g.name);
         groups.push(Group {

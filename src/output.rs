@@ -111,7 +111,9 @@ pub fn check_relative(p: &str) -> Result<PathBuf, String> {
         match c {
             Component::Normal(s) if s != STATE_DIR => {}
             _ => {
-                return Err(format!("refusing to write `{p}`: it would leave the output directory"));
+                return Err(format!(
+                    "refusing to write `{p}`: it would leave the output directory"
+                ));
             }
         }
     }

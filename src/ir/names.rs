@@ -161,6 +161,15 @@ pub const PY_RESERVED: &[&str] = &[
     "all", "any", "len", "property", "super", "sum", "zip",
 ];
 
+/// Python's hard keywords: a module or package with one of these names cannot
+/// be imported at all (builtins like `all` can, so they are not here).
+pub const PY_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
 /// A TypeScript identifier for a spec name in the given case, with `_`
 /// appended when it is reserved.
 #[must_use]
