@@ -150,7 +150,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
 
     def register() -> str:
         u = anon.accounts.register_create(
-            body=models.RegisterRequest(username=username, email=f"{username}@example.org", password=PASSWORD)
+            body=models.RegisterRequestWritable(username=username, email=f"{username}@example.org", password=PASSWORD)
         )
         eq(u.username, username, "registered username")
         check(isinstance(u.id, int) and u.id > 0, f"positive int id, got {u.id!r}")
@@ -160,7 +160,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     steps.run("register-write-only-password", register)
 
     def token() -> str:
-        t = anon.accounts.token_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
+        t = anon.accounts.token_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
         check(isinstance(t.token, str) and len(t.token) == 40, f"40-char token, got {t.token!r}")
         state["token"] = t.token
         return "got a 40-char token"
@@ -174,7 +174,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         expect_error(
             ApiError,
             401,
-            lambda: anon.library.books_create(body=models.BookRequest(title="nope", price=Decimal("1.00"))),
+            lambda: anon.library.books_create(body=models.BookRequestWritable(title="nope", price=Decimal("1.00"))),
         )
         return f"GET profile, POST books → 401 {e.body!r}"
 
@@ -195,7 +195,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         eq(a.born, dt.date(1929, 10, 21), "author.born (date)")
         meta = {"tags": ["fantasy", "classic"], "pages": 183, "nested": {"ok": True}}
         b = api.library.books_create(
-            body=models.BookRequest(
+            body=models.BookRequestWritable(
                 title=f"{prefix} Earthsea",
                 price=Decimal("12.50"),
                 status="draft",
@@ -225,7 +225,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         e = expect_error(
             ApiError,
             400,
-            lambda: api.library.books_create(body=models.BookRequest(title="forbidden", price=Decimal("-1.00"))),
+            lambda: api.library.books_create(body=models.BookRequestWritable(title="forbidden", price=Decimal("-1.00"))),
         )
         fe = e.field_errors()
         eq(fe, {"title": ["This title is not allowed."], "price": ["Price must not be negative."]}, "field_errors()")
@@ -233,7 +233,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         e2 = expect_error(
             ApiError,
             400,
-            lambda: anon.accounts.register_create(body=models.RegisterRequest(username=username, password="short")),
+            lambda: anon.accounts.register_create(body=models.RegisterRequestWritable(username=username, password="short")),
         )
         eq(sorted(e2.field_errors()), ["password", "username"], "register field errors")
         return f"field_errors() = {fe}"
@@ -244,7 +244,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         ids: list[int] = [state["book"]]
         for i in range(TOTAL - 1):
             b = api.library.books_create(
-                body=models.BookRequest(
+                body=models.BookRequestWritable(
                     title=f"{prefix} Volume {i:02d}", price=Decimal(f"{i + 1}.25"), rating=RATINGS[i % 5]
                 )
             )
@@ -256,6 +256,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     steps.run("create-many", create_many)
 
     def action() -> str:
+        eq(len(state["ids"]), TOTAL, "books from create-many")
         for i in state["ids"][:4]:
             b = api.library.books_publish_create(id=i)
             eq(b.status, "published", f"status of #{i} after publish")
@@ -309,7 +310,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     def patch() -> str:
         b = api.library.books_partial_update(
             id=state["book"],
-            body=models.PatchedBookRequest(title=f"{prefix} A Wizard of Earthsea", cover=None, published_on=None),
+            body=models.PatchedBookRequestWritable(title=f"{prefix} A Wizard of Earthsea", cover=None, published_on=None),
         )
         eq(b.title, f"{prefix} A Wizard of Earthsea", "patched title")
         eq((b.cover, b.published_on), (None, None), "nulls sent explicitly")
@@ -375,14 +376,15 @@ def run_sync(steps: Steps, prefix: str) -> None:
             eq(r.status_code, 403, "PATCH with session but without X-CSRFToken")
         with Client(BASE_URL) as s:
             expect_error(ApiError, 401, lambda: s.accounts.profile_retrieve())
-            me = s.accounts.login_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
+            me = s.accounts.login_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
             eq(me.username, username, "login response")
             eq(s.accounts.profile_retrieve().user.username, username, "profile via session")
             p = s.accounts.profile_partial_update(body=models.PatchedProfileRequest(bio="Archmage of Roke"))
             eq(p.bio, "Archmage of Roke", "PATCH via session + CSRF")
-            b = s.library.books_create(body=models.BookRequest(title=f"{prefix} session book", price=Decimal("3")))
+            b = s.library.books_create(body=models.BookRequestWritable(title=f"{prefix} session book", price=Decimal("3")))
             eq(b.owner, username, "owner of a book created via session")
-            eq(s.library.books_destroy(id=b.id), None, "DELETE via session returns None")
+            s.library.books_destroy(id=b.id)
+            expect_error(ApiError, 404, lambda: s.library.books_retrieve(id=b.id))
             s.accounts.logout_create()
             expect_error(ApiError, 401, lambda: s.accounts.profile_retrieve())
         return "raw PATCH without CSRF → 403; client login → GET, PATCH, POST, DELETE, logout pass; 401 after"
@@ -390,7 +392,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     steps.run("session-csrf", session)
 
     def delete() -> str:
-        eq(api.library.books_destroy(id=state["book"]), None, "DELETE returns None")
+        api.library.books_destroy(id=state["book"])
         e = expect_error(ApiError, 404, lambda: anon.library.books_retrieve(id=state["book"]))
         eq(detail_of(e.body), "No Book matches the given query.", "404 detail")
         eq(e.field_errors(), {}, "no field errors on 404")
@@ -425,10 +427,10 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def register() -> str:
         u = await anon.accounts.register_create(
-            body=models.RegisterRequest(username=username, email=f"{username}@example.org", password=PASSWORD)
+            body=models.RegisterRequestWritable(username=username, email=f"{username}@example.org", password=PASSWORD)
         )
         eq(u.username, username, "registered username")
-        t = await anon.accounts.token_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
+        t = await anon.accounts.token_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
         state["token"] = t.token
         return f"user #{u.id}, token of {len(t.token)} chars"
 
@@ -449,7 +451,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
         ids: list[int] = []
         for i in range(TOTAL):
             b = await api.library.books_create(
-                body=models.BookRequest(
+                body=models.BookRequestWritable(
                     title=f"{prefix} Volume {i:02d}",
                     price=Decimal(f"{i + 1}.25"),
                     rating=RATINGS[i % 5],
@@ -471,7 +473,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
         e = await aexpect_error(
             ApiError,
             400,
-            lambda: api.library.books_create(body=models.BookRequest(title="forbidden", price=Decimal("-1"))),
+            lambda: api.library.books_create(body=models.BookRequestWritable(title="forbidden", price=Decimal("-1"))),
         )
         eq(e.field_errors(), {"title": ["This title is not allowed."], "price": ["Price must not be negative."]}, "")
         return f"field_errors() = {e.field_errors()}"
@@ -479,6 +481,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
     await steps.arun("validation-400-field-errors", invalid)
 
     async def listing() -> str:
+        eq(len(state["ids"]), TOTAL, "books from create")
         await api.library.books_publish_create(id=state["ids"][0])
         page = await anon.library.books_list(search=prefix, status="published")
         eq([b.id for b in page.results], [state["ids"][0]], "status filter after the detail action")
@@ -499,7 +502,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def patch() -> str:
         bid = state["ids"][0]
-        b = await api.library.books_partial_update(id=bid, body=models.PatchedBookRequest(title=f"{prefix} renamed"))
+        b = await api.library.books_partial_update(id=bid, body=models.PatchedBookRequestWritable(title=f"{prefix} renamed"))
         eq((b.title, b.price, b.status), (f"{prefix} renamed", Decimal("1.25"), "published"), "after PATCH")
         eq((await anon.library.books_retrieve(id=bid)).title, f"{prefix} renamed", "persisted")
         return f"#{bid} renamed, price {b.price} kept"
@@ -534,10 +537,10 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def session() -> str:
         async with AsyncClient(BASE_URL) as s:
-            await s.accounts.login_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
+            await s.accounts.login_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
             p = await s.accounts.profile_partial_update(body=models.PatchedProfileRequest(bio="async bio"))
             eq(p.bio, "async bio", "PATCH via session + CSRF")
-            b = await s.library.books_create(body=models.BookRequest(title=f"{prefix} via session", price=Decimal(1)))
+            b = await s.library.books_create(body=models.BookRequestWritable(title=f"{prefix} via session", price=Decimal(1)))
             eq(b.owner, username, "owner")
             await s.library.books_destroy(id=b.id)
             await s.accounts.logout_create()
