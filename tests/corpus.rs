@@ -213,6 +213,9 @@ fn corpus_typescript_typechecks() {
     let Some(docs) = generated("corpus_typescript_typechecks") else { return };
     check_all("corpus: tsc (tests/tsconfig.strict.json)", docs, |doc| {
         let root = doc.group_dir().join("typescript");
+        if !root.is_dir() || util::files_under(&root).is_empty() {
+            return Err(format!("no TypeScript output in {}", root.display()));
+        }
         util::tsc_check(&tools, &doc.dir.join("tsc"), &[root])
     });
 }
@@ -230,10 +233,15 @@ fn corpus_python_typechecks_and_imports() {
         if packages.is_empty() {
             return Err(format!("no Python package under {}", python_dir.display()));
         }
-        util::mypy_check(&tools, &doc.dir.join("mypy-cache"), &packages)?;
-        for package in &packages {
-            util::python_import_all(&tools, package)?;
+        let mut problems = Vec::new();
+        if let Err(e) = util::mypy_check(&tools, &doc.dir.join("mypy-cache"), &packages) {
+            problems.push(e);
         }
-        Ok(())
+        for package in &packages {
+            if let Err(e) = util::python_import_all(&tools, package) {
+                problems.push(e);
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
     });
 }
