@@ -166,7 +166,8 @@ def run_sync(steps: Steps, prefix: str) -> None:
         return "got a 40-char token"
 
     steps.run("token-login", token)
-    api = Client(BASE_URL, token=state.get("token", "missing"))
+    # The token as a callable, read before every request.
+    api = Client(BASE_URL, token=lambda: str(state.get("token", "missing")))
 
     def unauth() -> str:
         e = expect_error(ApiError, 401, lambda: anon.accounts.profile_retrieve())
@@ -297,6 +298,31 @@ def run_sync(steps: Steps, prefix: str) -> None:
         return f"books_list_all yielded {len(seen)} items over {len(log)} requests"
 
     steps.run("pagination-iterator", paging)
+
+    def text() -> str:
+        csv = anon.library.books_export_retrieve(search=prefix)
+        check(isinstance(csv, str), f"a str, got {type(csv).__name__}")
+        lines = csv.rstrip("\n").split("\n")
+        eq(lines[0], "id,title,price", "CSV header")
+        eq(len(lines), 1 + TOTAL, "one row per book")
+        eq(lines[1], f"{state['book']},{prefix} Earthsea,12.50", "first row")
+        return f"text/csv body of {len(lines)} lines as a str"
+
+    steps.run("text-response", text)
+
+    def wire() -> str:
+        word = "Le Guin & co? #1 é 100%"
+        r = anon.library.echo_retrieve(
+            word=word, tag=["a b", "c&d", "é"], x_trace="trace-1", headers={"X-Extra": "extra-2"}
+        )
+        eq(r.word, word, "path parameter after URL decoding on the server")
+        eq(r.tags, ["a b", "c&d", "é"], "repeated query parameter")
+        eq(len([kv for kv in r.query.split("&") if kv.startswith("tag=")]), 3, f"tag repeated in {r.query}")
+        eq(r.trace, "trace-1", "header parameter")
+        eq(r.extra, "extra-2", "headers= per call")
+        return f"path {word!r} round-tripped; query {r.query}"
+
+    steps.run("wire-encoding", wire)
 
     def retrieve() -> str:
         b = anon.library.books_retrieve(id=state["book"])
@@ -516,6 +542,16 @@ async def run_async(steps: Steps, prefix: str) -> None:
         return f"{len(items)} items of {kinds}"
 
     await steps.arun("polymorphic-oneof", feed)
+
+    async def wire() -> str:
+        word = "a/b?c"[:1] + " & ü#%"
+        r = await anon.library.echo_retrieve(word=word, tag=["x y"], x_trace="t", headers={"X-Extra": "e"})
+        eq((r.word, r.tags, r.trace, r.extra), (word, ["x y"], "t", "e"), "echo")
+        csv = await anon.library.books_export_retrieve(search=prefix)
+        eq(len(csv.rstrip("\n").split("\n")), 1 + TOTAL, "CSV rows")
+        return f"path {word!r}, query {r.query}; CSV of {TOTAL} rows"
+
+    await steps.arun("wire-encoding-and-text", wire)
 
     data = test_bytes()[::-1]
 

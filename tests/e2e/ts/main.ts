@@ -132,7 +132,8 @@ async function main(): Promise<void> {
     return "got a 40-char token";
   });
 
-  const api = createClient({ baseUrl: BASE_URL, auth: { token: () => token } });
+  // The token as an async getter, read before every request.
+  const api = createClient({ baseUrl: BASE_URL, auth: { token: async () => Promise.resolve(token) } });
 
   await step("auth-401-without-credentials", async () => {
     const e = await expectApiError(ApiError, 401, () => anon.accounts.profileRetrieve());
@@ -257,6 +258,30 @@ async function main(): Promise<void> {
     assert(log.length >= 3, `at least 3 page requests, saw ${log.length}: ${log.join(" | ")}`);
     assert(log.every((l) => l.startsWith("GET ") && l.includes("search=")), `every page keeps the filter: ${log.join(" | ")}`);
     return `booksListAll yielded ${seen.length} items over ${log.length} requests`;
+  });
+
+  await step("text-response", async () => {
+    const csv = await anon.library.booksExportRetrieve({ query: { search: PREFIX } });
+    assert(typeof csv === "string", `a string, got ${typeof csv}`);
+    const lines = csv.trimEnd().split("\n");
+    eq(lines[0], "id,title,price", "CSV header");
+    eq(lines.length, 1 + TOTAL, "one CSV row per book of this run");
+    eq(lines[1], `${bookId},${PREFIX} Earthsea,12.50`, "first row");
+    return `text/csv body of ${lines.length} lines as a string`;
+  });
+
+  await step("wire-encoding", async () => {
+    const word = "Le Guin & co? #1 é 100%";
+    const r = await anon.library.echoRetrieve(
+      { path: { word }, query: { tag: ["a b", "c&d", "é"] }, headers: { "X-Trace": "trace-1" } },
+      { headers: { "X-Extra": "extra-2" } },
+    );
+    eq(r.word, word, "path parameter after URL decoding on the server");
+    eq(r.tags, ["a b", "c&d", "é"], "repeated query parameter");
+    eq(r.query.split("&").filter((kv) => kv.startsWith("tag=")).length, 3, `tag repeated in ${r.query}`);
+    eq(r.trace, "trace-1", "header parameter");
+    eq(r.extra, "extra-2", "CallOptions.headers");
+    return `path ${JSON.stringify(word)} round-tripped; query ${r.query}`;
   });
 
   await step("retrieve", async () => {

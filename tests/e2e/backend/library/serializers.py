@@ -60,3 +60,11 @@ class AuthorFeedItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     book_count = serializers.IntegerField()
+
+
+class EchoSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    trace = serializers.CharField(allow_null=True)
+    extra = serializers.CharField(allow_null=True)
+    query = serializers.CharField(help_text="The raw query string.")

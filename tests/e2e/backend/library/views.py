@@ -1,6 +1,9 @@
+import json
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
@@ -9,17 +12,30 @@ from rest_framework import filters, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import Author, Book, BookStatus
 from .serializers import (
+    EchoSerializer,
     AuthorFeedItemSerializer,
     AuthorSerializer,
     BookFeedItemSerializer,
     BookSerializer,
 )
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # noqa: ANN001, ANN201
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        return json.dumps(data).encode("utf-8")
 
 
 class BookPagination(PageNumberPagination):
@@ -71,6 +87,19 @@ class BookViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(book).data)
 
 
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Only books whose title contains this.")],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="id,title,price rows.")},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[CSVRenderer], pagination_class=None)
+    def export(self, request: Request) -> Response:
+        """The (searchable) books as CSV text."""
+        lines = ["id,title,price"]
+        for book in self.filter_queryset(self.get_queryset()).order_by("id"):
+            lines.append(f"{book.id},{book.title},{book.price}")
+        return Response("\n".join(lines) + "\n", content_type="text/csv; charset=utf-8")
+
+
 class AuthorViewSet(viewsets.ModelViewSet):
     serializer_class = AuthorSerializer
     queryset = Author.objects.all()
@@ -104,3 +133,33 @@ class FeedView(APIView):
         for book in Book.objects.filter(title__icontains=search).order_by("id"):
             items.append({"kind": "book", "id": book.id, "title": book.title, "price": str(book.price)})
         return Response(items, status=status.HTTP_200_OK)
+
+
+class EchoView(APIView):
+    """Echoes what arrived: a path segment, a repeated query parameter and headers.
+
+    Proves the clients' URL encoding of path parameters, array query
+    parameters and header parameters on the wire.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="library_echo_retrieve",
+        parameters=[
+            OpenApiParameter("word", str, location=OpenApiParameter.PATH),
+            OpenApiParameter("tag", str, many=True, description="Repeated: ?tag=a&tag=b."),
+            OpenApiParameter("X-Trace", str, location=OpenApiParameter.HEADER, required=False),
+        ],
+        responses={200: EchoSerializer},
+    )
+    def get(self, request: Request, word: str) -> Response:
+        return Response(
+            {
+                "word": word,
+                "tags": request.query_params.getlist("tag"),
+                "trace": request.headers.get("X-Trace"),
+                "extra": request.headers.get("X-Extra"),
+                "query": request.META.get("QUERY_STRING", ""),
+            }
+        )
