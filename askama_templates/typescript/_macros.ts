@@ -10,7 +10,11 @@
 
 {#- A JSDoc block. -#}
 {%- macro doc(lines, indent) %}
-{%- if !lines.is_empty() %}
+{%- if lines.len() == 1 %}
+{%- for line in lines.iter() %}
+{{ indent }}/** {{ line }} */
+{%- endfor %}
+{%- else if !lines.is_empty() %}
 {{ indent }}/**
 {%- for line in lines.iter() %}
 {{ indent }} *{% if !line.is_empty() %} {{ line }}{% endif %}
