@@ -12,14 +12,17 @@ use crate::util;
 fn both_clients_work_against_a_real_django_backend() {
     let tools = util::tools();
     let script = util::crate_root().join("tests/e2e/run.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .env("APIGEND_BIN", util::apigend_bin())
-        .env("APIGEND_PYTHON", &tools.python)
-        .env("APIGEND_TSC", &tools.tsc)
-        .env_remove("PYTHONPATH")
-        .output()
-        .unwrap_or_else(|e| panic!("spawn bash {}: {e}", script.display()));
+    // One job slot: the run is sequential (one server, one driver at a time).
+    let out = util::with_job_slot(|| {
+        Command::new("bash")
+            .arg(&script)
+            .env("APIGEND_BIN", util::apigend_bin())
+            .env("APIGEND_PYTHON", &tools.python)
+            .env("APIGEND_TSC", &tools.tsc)
+            .env_remove("PYTHONPATH")
+            .output()
+            .unwrap_or_else(|e| panic!("spawn bash {}: {e}", script.display()))
+    });
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {

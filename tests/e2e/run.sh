@@ -26,6 +26,9 @@ if [ -z "${APIGEND_PYTHON:-}" ]; then
   if [ -x "$ROOT/tests/tools/.venv/bin/python" ]; then APIGEND_PYTHON="$ROOT/tests/tools/.venv/bin/python"; else APIGEND_PYTHON=python3; fi
 fi
 OAS_VERSIONS="${APIGEND_E2E_OAS_VERSIONS:-3.0.3 3.1.0}"
+# Upper bound for each step (generate, tsc, mypy, each driver), so a hung
+# server or client fails the run instead of stalling it.
+STEP_TIMEOUT="${APIGEND_E2E_STEP_TIMEOUT:-300}"
 
 PASSED=0
 FAILED=0
@@ -115,7 +118,7 @@ for oas in $OAS_VERSIONS; do
   rm -rf "$OUT/openapi" "$HERE/ts/build" "$BACKEND/openapi.yaml"
   say "== OpenAPI $oas =="
 
-  if ! "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/generate-$tag.log" 2>&1; then
+  if ! timeout "$STEP_TIMEOUT" "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/generate-$tag.log" 2>&1; then
     cat "$WORK/generate-$tag.log"
     record FAIL "$tag generate" "apigend generate failed (log above)"
     continue
@@ -136,10 +139,10 @@ for oas in $OAS_VERSIONS; do
   fi
 
   # TypeScript: compile driver + generated clients strictly, run on Node.
-  if "$TSC" -p "$HERE/ts/tsconfig.json" > "$WORK/tsc-$tag.log" 2>&1; then
+  if timeout "$STEP_TIMEOUT" "$TSC" -p "$HERE/ts/tsconfig.json" > "$WORK/tsc-$tag.log" 2>&1; then
     record PASS "$tag ts-typecheck" "driver + generated clients compile with strict tsc"
     printf '{"type": "module"}\n' > "$HERE/ts/build/package.json"
-    APIGEND_E2E_LABEL="ts/$tag" "$NODE" "$HERE/ts/build/ts/main.js" > "$WORK/ts-$tag.log" 2>&1
+    APIGEND_E2E_LABEL="ts/$tag" timeout "$STEP_TIMEOUT" "$NODE" "$HERE/ts/build/ts/main.js" > "$WORK/ts-$tag.log" 2>&1
     rc=$?
     cat "$WORK/ts-$tag.log"
     while IFS= read -r line; do
@@ -157,7 +160,7 @@ for oas in $OAS_VERSIONS; do
   # Python: both packages on the path; mypy --strict on the driver when mypy is there.
   export PYTHONPATH="$OUT/openapi/core/python:$OUT/openapi/files/python"
   if [ "$HAVE_MYPY" = 1 ]; then
-    if (cd "$HERE/py" && MYPYPATH="$PYTHONPATH" "$PY" -m mypy --strict --no-incremental --cache-dir=/dev/null main.py) > "$WORK/mypy-$tag.log" 2>&1; then
+    if (cd "$HERE/py" && MYPYPATH="$PYTHONPATH" timeout "$STEP_TIMEOUT" "$PY" -m mypy --strict --no-incremental --cache-dir=/dev/null main.py) > "$WORK/mypy-$tag.log" 2>&1; then
       record PASS "$tag py-typecheck" "driver + generated packages pass mypy --strict"
     else
       sed 's/^/  mypy: /' "$WORK/mypy-$tag.log" | head -60
@@ -166,7 +169,7 @@ for oas in $OAS_VERSIONS; do
   else
     say "mypy not installed: skipping the Python type check"
   fi
-  APIGEND_E2E_LABEL="py/$tag" "$PY" "$HERE/py/main.py" > "$WORK/py-$tag.log" 2>&1
+  APIGEND_E2E_LABEL="py/$tag" timeout "$STEP_TIMEOUT" "$PY" "$HERE/py/main.py" > "$WORK/py-$tag.log" 2>&1
   rc=$?
   cat "$WORK/py-$tag.log"
   while IFS= read -r line; do

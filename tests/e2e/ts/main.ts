@@ -105,7 +105,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 async function main(): Promise<void> {
   console.log(`${LABEL}: driving ${API_INFO.title} ${API_INFO.version} at ${BASE_URL}, run ${PREFIX}`);
-  const anon = createClient({ baseUrl: BASE_URL });
+  // A trailing slash on the base URL is tolerated.
+  const anon = createClient({ baseUrl: `${BASE_URL}/` });
   const username = `${PREFIX}_user`;
   let token = "";
 
