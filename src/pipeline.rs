@@ -92,18 +92,24 @@ impl RunReport {
 /// # Errors
 /// When the spec cannot be obtained or parsed.
 pub fn load_api(cfg: &Config) -> Result<(Api, String, Vec<String>), RunError> {
+    let t = std::time::Instant::now();
     let got = obtain(&cfg.spec)?;
+    tracing::debug!(elapsed = ?t.elapsed(), bytes = got.bytes.len(), "obtained spec");
     let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     let fetch = |rel: &str| -> Result<Vec<u8>, String> {
         let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
         std::fs::read(base.join(rel)).map_err(|e| e.to_string())
     };
+    let t = std::time::Instant::now();
     let doc = spec::parse(&got.bytes, &got.origin, &fetch)?;
+    tracing::debug!(elapsed = ?t.elapsed(), "parsed spec");
+    let t = std::time::Instant::now();
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,
         AppsBy::Path { prefix } => AppRule::Path(prefix.clone()),
     };
     let api = lower(&doc.api, &rule);
+    tracing::debug!(elapsed = ?t.elapsed(), types = api.types.len(), operations = api.operations.len(), "lowered");
     let mut warnings = doc.warnings;
     warnings.extend(api.warnings.iter().cloned());
     Ok((api, doc.hash, warnings))
@@ -179,7 +185,9 @@ pub fn run_on(
             } else {
                 String::new()
             };
+            let t = std::time::Instant::now();
             let fp = fingerprint(&sliced, &spec, language, &options);
+            tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, "fingerprinted");
             let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {

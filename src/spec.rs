@@ -8,6 +8,7 @@
 //! which is what `openapiv3` models.
 
 mod bundle;
+mod fast;
 mod normalise;
 
 use serde_json::Value;
@@ -54,6 +55,10 @@ pub const MAX_DEPTH: usize = 256;
 pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document, SpecError> {
     let err = |message: String| SpecError { origin: origin.to_string(), message };
     let hash = hex(&Sha256::digest(bytes));
+    if let Some(api) = fast::parse(bytes) {
+        let version = api.openapi.clone();
+        return Ok(Document { api, version, hash, warnings: Vec::new() });
+    }
     let mut root = parse_value(bytes).map_err(err)?;
     let version = check_openapi(&root).map_err(err)?;
     let mut warnings = Vec::new();

@@ -58,6 +58,15 @@ pub fn lower(doc: &oa::OpenAPI, apps: &AppRule) -> Api {
     }
 }
 
+/// The parts of an object-like schema that allOf flattening merges: own
+/// properties, `required`, `additionalProperties`, allOf members.
+type ObjectParts<'a> = (
+    Option<&'a IndexMap<String, ReferenceOr<Box<Schema>>>>,
+    &'a [String],
+    Option<&'a oa::AdditionalProperties>,
+    &'a [ReferenceOr<Schema>],
+);
+
 struct Lowerer<'a> {
     doc: &'a oa::OpenAPI,
     /// Component schema name → unique identifier.
@@ -451,12 +460,7 @@ impl<'a> Lowerer<'a> {
         if depth > MAX_SCHEMA_DEPTH || !visited.insert(std::ptr::from_ref(schema)) {
             return; // allOf cycle
         }
-        let (own, req, add, all_of): (
-            Option<&'a IndexMap<String, ReferenceOr<Box<Schema>>>>,
-            &'a [String],
-            Option<&'a oa::AdditionalProperties>,
-            &'a [ReferenceOr<Schema>],
-        ) = match &schema.schema_kind {
+        let (own, req, add, all_of): ObjectParts<'a> = match &schema.schema_kind {
             SchemaKind::Type(oa::Type::Object(o)) => {
                 (Some(&o.properties), &o.required, o.additional_properties.as_ref(), &[])
             }
@@ -766,7 +770,7 @@ impl<'a> Lowerer<'a> {
             let is_success = status.starts_with('2');
             let is_error =
                 status.starts_with('4') || status.starts_with('5') || status == "default";
-            if !(is_success && success.is_none()) && !is_error {
+            if !(is_error || is_success && success.is_none()) {
                 continue;
             }
             let Some(resp) = self.response(&status, r, hint, is_success) else { continue };
@@ -1064,7 +1068,7 @@ fn literals(schema: &Schema) -> Option<Vec<Literal>> {
             s.enumeration.iter().map(|v| v.map_or(Literal::Null, Literal::Int)).collect()
         }
         SchemaKind::Type(oa::Type::Number(s)) if !s.enumeration.is_empty() => {
-            s.enumeration.iter().map(|v| v.map_or(Literal::Null, |f| number_literal(f))).collect()
+            s.enumeration.iter().map(|v| v.map_or(Literal::Null, number_literal)).collect()
         }
         SchemaKind::Type(oa::Type::Boolean(s)) if !s.enumeration.is_empty() => {
             s.enumeration.iter().map(|v| v.map_or(Literal::Null, Literal::Bool)).collect()

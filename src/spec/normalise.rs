@@ -92,10 +92,10 @@ impl Walker<'_> {
                 }
                 for (k, child) in map.iter_mut() {
                     match k.as_str() {
+                        // `additionalProperties: false` is a flag, not a schema.
+                        "additionalProperties" if child.is_boolean() => {}
                         "items" | "not" | "additionalProperties" | "contains" | "propertyNames" => {
-                            if !(k == "additionalProperties" && child.is_boolean()) {
-                                self.schema(child, depth + 1);
-                            }
+                            self.schema(child, depth + 1);
                         }
                         "allOf" | "oneOf" | "anyOf" | "prefixItems" => {
                             if let Value::Array(a) = child {
