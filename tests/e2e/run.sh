@@ -90,17 +90,23 @@ BACKEND="$HERE/backend"
   || { cat "$WORK/migrate.log"; die "migrate failed"; }
 record PASS setup "migrations applied to $APIGEND_E2E_DATA/db.sqlite3"
 
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BASE_URL="http://127.0.0.1:$PORT"
-(cd "$BACKEND" && exec "$PY" manage.py runserver --noreload --skip-checks "127.0.0.1:$PORT") > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+# A free port can be taken between choosing it and binding it: try a few.
 ready=0
-for _ in $(seq 1 150); do
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$BASE_URL/api/library/books/" 2>/dev/null; then
-    ready=1; break
-  fi
-  sleep 0.2
+for attempt in 1 2 3; do
+  PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  BASE_URL="http://127.0.0.1:$PORT"
+  (cd "$BACKEND" && exec "$PY" manage.py runserver --noreload --skip-checks "127.0.0.1:$PORT") > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 150); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$BASE_URL/api/library/books/" 2>/dev/null; then
+      ready=1; break
+    fi
+    sleep 0.2
+  done
+  [ "$ready" = 1 ] && break
+  kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
+  say "server attempt $attempt on port $PORT failed"
 done
 if [ "$ready" != 1 ]; then
   cat "$WORK/server.log"
@@ -136,6 +142,16 @@ for oas in $OAS_VERSIONS; do
   else
     record FAIL "$tag generate" "spec version '$got' (want $oas); missing files:${missing:- none}"
     continue
+  fi
+
+  # Regenerating from an unchanged spec is a no-op: no file rewritten.
+  before="$(find "$OUT/openapi" -type f -printf '%P %s %T@\n' | sort)"
+  if timeout "$STEP_TIMEOUT" "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/regenerate-$tag.log" 2>&1 \
+    && [ "$(find "$OUT/openapi" -type f -printf '%P %s %T@\n' | sort)" = "$before" ]; then
+    record PASS "$tag regenerate-unchanged" "a second generate from the same spec touched no file ($(printf '%s\n' "$before" | wc -l) files, same mtimes)"
+  else
+    cat "$WORK/regenerate-$tag.log"
+    record FAIL "$tag regenerate-unchanged" "the second generate failed or rewrote files"
   fi
 
   # TypeScript: compile driver + generated clients strictly, run on Node.
