@@ -66,6 +66,7 @@ class {{ c.name }}(_ApigendModel):
 {%- when AliasBody::Plain(expr) %}
 {{ a.name }}: _t.TypeAlias = {{ expr }}
 {%- when AliasBody::Tagged(t) %}
+
 _APIGEND_TAGS_{{ a.name }}: dict[str, str] = {
 {%- for (value, tag) in t.mapping %}
     {{ value }}: {{ tag }},
@@ -77,7 +78,11 @@ def _apigend_tag_{{ a.name }}(value: object) -> str | None:
     """The member of `{{ a.name }}` a value belongs to: by discriminator for
     wire data, by class for model instances."""
     if isinstance(value, dict):
-        key = value.get({{ t.property }}, value.get({{ t.field }}))
+{%- if let Some(field) = t.field %}
+        key = value.get({{ t.property }}, value.get({{ field }}))
+{%- else %}
+        key = value.get({{ t.property }})
+{%- endif %}
         return _APIGEND_TAGS_{{ a.name }}.get(key) if isinstance(key, str) else None
     return type(value).__name__
 

@@ -65,9 +65,9 @@ pub(crate) enum AliasBody {
 pub(crate) struct Tagged {
     /// Wire name of the property, as a string literal.
     pub property: String,
-    /// Python field name of the property, as a string literal (for dicts
-    /// built by hand with field names).
-    pub field: String,
+    /// Python field name of the property as a string literal, when it
+    /// differs from the wire name (for dicts built with field names).
+    pub field: Option<String>,
     /// (wire value, tag) string literals.
     pub mapping: Vec<(String, String)>,
     /// (member type, tag literal).
@@ -351,7 +351,9 @@ fn union_body(
         .collect();
     AliasBody::Tagged(Tagged {
         property: filters::py_string(&d.property),
-        field: filters::py_string(&field_ident(&d.property)),
+        field: Some(field_ident(&d.property))
+            .filter(|f| *f != d.property)
+            .map(|f| filters::py_string(&f)),
         mapping,
         members,
     })
