@@ -64,13 +64,14 @@ pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document
     let mut warnings = Vec::new();
     bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
     normalise::normalise(&mut root, &mut warnings);
-    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(root).map_err(|e| {
-        let path = e.path().to_string();
-        err(format!(
-            "not a valid OpenAPI document at {}: {}",
-            pointer_from_serde_path(&path),
-            e.inner()
-        ))
+    // `paths` is a flattened map in openapiv3, which hides the failing key
+    // from serde_path_to_error; look for the first bad entry ourselves so the
+    // message can point at it.
+    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&root).map_err(|e| {
+        let (at, inner) = locate_error(&root).unwrap_or_else(|| {
+            (pointer_from_serde_path(&e.path().to_string()), e.inner().to_string())
+        });
+        err(format!("not a valid OpenAPI document at {at}: {inner}"))
     })?;
     Ok(Document { api, version, hash, warnings })
 }
@@ -199,6 +200,39 @@ fn check_openapi(root: &Value) -> Result<String, String> {
         Some(v) => Err(format!("/openapi is `{v}`: apigend reads OpenAPI 3.0.x and 3.1.x")),
         None => Err("not an OpenAPI document: no `openapi: 3.x` field at the top level".into()),
     }
+}
+
+/// The pointer and message of the first path item or component schema that
+/// does not deserialise, if any.
+fn locate_error(root: &Value) -> Option<(String, String)> {
+    let check = |prefix: String, v: &Value, schema: bool| -> Option<(String, String)> {
+        let r = if schema {
+            serde_path_to_error::deserialize::<_, openapiv3::ReferenceOr<openapiv3::Schema>>(v)
+                .map(|_| ())
+        } else {
+            serde_path_to_error::deserialize::<_, openapiv3::ReferenceOr<openapiv3::PathItem>>(v)
+                .map(|_| ())
+        };
+        r.err().map(|e| {
+            let inner = pointer_from_serde_path(&e.path().to_string());
+            let inner = inner.trim_matches('`').trim_start_matches('/');
+            let at = if inner.is_empty() { prefix } else { format!("{prefix}/{inner}") };
+            (format!("`{at}`"), e.inner().to_string())
+        })
+    };
+    if let Some(paths) = root.get("paths").and_then(Value::as_object) {
+        for (k, v) in paths {
+            if !k.starts_with("x-")
+                && let Some(found) = check(format!("/paths/{}", escape_pointer(k)), v, false)
+            {
+                return Some(found);
+            }
+        }
+    }
+    let schemas = root.get("components")?.get("schemas")?.as_object()?;
+    schemas
+        .iter()
+        .find_map(|(k, v)| check(format!("/components/schemas/{}", escape_pointer(k)), v, true))
 }
 
 /// `paths./api/users/.get.responses` (serde_path_to_error) → a JSON pointer.
