@@ -7,6 +7,9 @@
 //! the pinned tools from `tests/tools/` and runs them all with
 //! `--include-ignored`.
 
+// A test reports failure by panicking; unwrap/expect with a message is how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 /// Shared helpers: temp dirs, running `apigend`, the external checkers.
 mod util;
 

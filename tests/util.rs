@@ -217,10 +217,19 @@ pub fn strict_tsconfig() -> PathBuf {
     crate_root().join("tests/tsconfig.strict.json")
 }
 
+/// What one `tsc` run printed.
+pub struct TscOutput {
+    /// tsc exited 0.
+    pub ok: bool,
+    /// Where the generated tsconfig is.
+    pub tsconfig: PathBuf,
+    /// The diagnostics, one per line (`--pretty false`), plus stderr.
+    pub output: String,
+}
+
 /// Runs `tsc -p` with a tsconfig (written to `work_dir`) that extends the
 /// strict one and includes every `.ts` file under each of `roots`.
-/// Returns `Err(report)` when tsc fails.
-pub fn tsc_check(tools: &Tools, work_dir: &Path, roots: &[PathBuf]) -> Result<(), String> {
+pub fn tsc_run(tools: &Tools, work_dir: &Path, roots: &[PathBuf]) -> TscOutput {
     let include: Vec<String> =
         roots.iter().map(|r| format!("{}/**/*.ts", r.to_string_lossy())).collect();
     let tsconfig = serde_json::json!({
@@ -244,16 +253,18 @@ pub fn tsc_check(tools: &Tools, work_dir: &Path, roots: &[PathBuf]) -> Result<()
         .arg("false")
         .output()
         .unwrap_or_else(|e| panic!("spawn {}: {e}", tools.tsc.display()));
-    if out.status.success() {
+    let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
+    output.push_str(&String::from_utf8_lossy(&out.stderr));
+    TscOutput { ok: out.status.success(), tsconfig: path, output }
+}
+
+/// [`tsc_run`], as a result: `Err(report)` when tsc fails.
+pub fn tsc_check(tools: &Tools, work_dir: &Path, roots: &[PathBuf]) -> Result<(), String> {
+    let run = tsc_run(tools, work_dir, roots);
+    if run.ok {
         Ok(())
     } else {
-        Err(format!(
-            "tsc -p {} failed ({}):\n{}{}",
-            path.display(),
-            out.status,
-            truncate(&String::from_utf8_lossy(&out.stdout), 200),
-            String::from_utf8_lossy(&out.stderr),
-        ))
+        Err(format!("tsc -p {} failed:\n{}", run.tsconfig.display(), truncate(&run.output, 200)))
     }
 }
 
@@ -281,30 +292,33 @@ pub fn mypy_check(tools: &Tools, cache_dir: &Path, packages: &[PathBuf]) -> Resu
     }
 }
 
-/// Imports every module of the package at `package_dir` in one fresh
-/// interpreter (catches errors only visible at runtime: a bad pydantic
-/// model, a forward reference that never resolves, a circular import).
-pub fn python_import_all(tools: &Tools, package_dir: &Path) -> Result<(), String> {
+/// Imports every module of the packages at `package_dirs` (which must have
+/// distinct names) in one fresh interpreter: catches errors only visible at
+/// runtime, such as a bad pydantic model, a forward reference that never
+/// resolves, or a circular import.
+pub fn python_import_all(tools: &Tools, package_dirs: &[PathBuf]) -> Result<(), String> {
     const SCRIPT: &str = r#"
 import importlib, pathlib, sys, traceback
-pkg_dir = pathlib.Path(sys.argv[1]).resolve()
-sys.path.insert(0, str(pkg_dir.parent))
 sys.dont_write_bytecode = True
+mods = []
+for arg in sys.argv[1:]:
+    pkg_dir = pathlib.Path(arg).resolve()
+    sys.path.insert(0, str(pkg_dir.parent))
+    mods.append(pkg_dir.name)
+    for p in sorted(pkg_dir.rglob("*.py")):
+        parts = list(p.relative_to(pkg_dir.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        name = ".".join(parts)
+        if name not in mods:
+            mods.append(name)
 failed = []
-mods = [pkg_dir.name]
-for p in sorted(pkg_dir.rglob("*.py")):
-    rel = p.relative_to(pkg_dir.parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    name = ".".join(parts)
-    if name not in mods:
-        mods.append(name)
 for name in mods:
     try:
         importlib.import_module(name)
     except BaseException:
         failed.append(name)
+        print(f"--- import {name} failed:", file=sys.stderr)
         traceback.print_exc()
 print(f"imported {len(mods) - len(failed)} of {len(mods)} modules")
 sys.exit(1 if failed else 0)
@@ -312,7 +326,7 @@ sys.exit(1 if failed else 0)
     let out = Command::new(&tools.python)
         .arg("-c")
         .arg(SCRIPT)
-        .arg(package_dir)
+        .args(package_dirs)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env_remove("PYTHONPATH")
         .output()
@@ -322,7 +336,7 @@ sys.exit(1 if failed else 0)
     } else {
         Err(format!(
             "importing every module of {} failed ({}):\n{}{}",
-            package_dir.display(),
+            package_dirs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
             out.status,
             String::from_utf8_lossy(&out.stdout),
             truncate(&String::from_utf8_lossy(&out.stderr), 200),
