@@ -23,3 +23,6 @@ mod corpus;
 /// Both clients against a real Django + DRF + drf-spectacular server
 /// (`tests/e2e/run.sh`).
 mod e2e;
+
+/// `apigend generate` end to end: determinism, mtimes, errors.
+mod cli;
