@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod codegen;
 pub mod config;
+pub mod diff;
 pub mod ir;
 pub mod obtain;
 pub mod output;
