@@ -44,6 +44,19 @@ pub enum Command {
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
     },
+    /// Watch the backend and regenerate what a change affects (the daemon).
+    Watch,
+    /// Print the daemon's state, the last run per group and the last error.
+    Status,
+    /// Ask the running daemon to regenerate now (or run once without one).
+    Regen {
+        /// Only these groups (comma-separated or repeated).
+        #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+        groups: Vec<String>,
+        /// Wait for the run and print its result.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -78,6 +91,12 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
+        Command::Watch => {
+            crate::daemon::watch(&cli.config).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => crate::status::print(&cli.config),
+        Command::Regen { groups, wait } => crate::daemon::regen(&cli.config, groups, *wait),
     }
 }
 

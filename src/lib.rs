@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod codegen;
 pub mod config;
+pub mod daemon;
 pub mod diff;
 pub mod ir;
 pub mod obtain;
@@ -17,3 +18,5 @@ pub mod output;
 pub mod pipeline;
 pub mod slice;
 pub mod spec;
+pub mod status;
+pub mod watch;
