@@ -26,3 +26,9 @@ mod e2e;
 
 /// `apigend generate` end to end: determinism, mtimes, errors.
 mod cli;
+
+/// Each diff rule alone on its base/revision pair, and the registry.
+mod diff_rules;
+
+/// The diff report on real pairs of API versions (`../shared/pairs`).
+mod diff_pairs;
