@@ -20,7 +20,10 @@ fn shared_pair(name: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} not found (the shared pairs are not beside this clone)", dir.display());
+        eprintln!(
+            "skipped: {} not found (the shared pairs are not beside this clone)",
+            dir.display()
+        );
         None
     }
 }
@@ -74,7 +77,9 @@ fn of<'a>(r: &'a Report, rule: &str) -> Vec<&'a Finding> {
 fn endpoints(r: &Report, rule: &str) -> Vec<String> {
     let mut v: Vec<String> = of(r, rule)
         .iter()
-        .map(|f| format!("{} {}", f.method.as_deref().unwrap_or("-"), f.path.as_deref().unwrap_or("-")))
+        .map(|f| {
+            format!("{} {}", f.method.as_deref().unwrap_or("-"), f.path.as_deref().unwrap_or("-"))
+        })
         .collect();
     v.sort();
     v.dedup();
@@ -111,11 +116,25 @@ fn inventree_488_to_490() {
     assert!(endpoints(&r, "endpoint-added").contains(&"PATCH /api/user/me/profile/".to_string()));
     // writeOnly: a request change only, once per endpoint (its three media
     // types merged into one finding).
-    assert!(has(&r, "request-property-removed", "POST", "/api/company/", ("property", "remote_image")));
-    assert!(has(&r, "request-property-removed", "PATCH", "/api/part/{id}/", ("component", "PatchedPart")));
+    assert!(has(
+        &r,
+        "request-property-removed",
+        "POST",
+        "/api/company/",
+        ("property", "remote_image")
+    ));
+    assert!(has(
+        &r,
+        "request-property-removed",
+        "PATCH",
+        "/api/part/{id}/",
+        ("component", "PatchedPart")
+    ));
     let post_company: Vec<_> = of(&r, "request-property-removed")
         .into_iter()
-        .filter(|f| f.method.as_deref() == Some("POST") && f.path.as_deref() == Some("/api/company/"))
+        .filter(|f| {
+            f.method.as_deref() == Some("POST") && f.path.as_deref() == Some("/api/company/")
+        })
         .collect();
     assert_eq!(post_company.len(), 1);
     assert!(post_company[0].get("media").unwrap().contains("multipart/form-data"));
@@ -143,20 +162,50 @@ fn inventree_523_to_525() {
 
     let price = of(&r, "response-property-type-changed")
         .into_iter()
-        .find(|f| f.method.as_deref() == Some("GET") && f.path.as_deref() == Some("/api/order/po-line/{id}/"))
+        .find(|f| {
+            f.method.as_deref() == Some("GET")
+                && f.path.as_deref() == Some("/api/order/po-line/{id}/")
+        })
         .expect("total_price type change on GET /api/order/po-line/{id}/");
     assert_eq!(price.get("property"), Some("total_price"));
     assert_eq!((price.get("from"), price.get("to")), (Some("number"), Some("string(decimal)")));
-    assert!(has(&r, "response-property-became-optional", "GET", "/api/order/po-line/{id}/", ("property", "total_price")));
-    assert!(has(&r, "response-property-became-nullable", "GET", "/api/order/po-line/{id}/", ("property", "total_price")));
+    assert!(has(
+        &r,
+        "response-property-became-optional",
+        "GET",
+        "/api/order/po-line/{id}/",
+        ("property", "total_price")
+    ));
+    assert!(has(
+        &r,
+        "response-property-became-nullable",
+        "GET",
+        "/api/order/po-line/{id}/",
+        ("property", "total_price")
+    ));
 
     for rule in ["response-property-became-optional", "response-property-became-nullable"] {
         let components: std::collections::BTreeSet<_> =
             of(&r, rule).iter().filter_map(|f| f.get("component")).collect();
-        assert!(components.contains("CompanyBrief") && components.contains("PartThumb"), "{rule}: {components:?}");
+        assert!(
+            components.contains("CompanyBrief") && components.contains("PartThumb"),
+            "{rule}: {components:?}"
+        );
     }
-    assert!(has(&r, "response-property-one-of-added", "GET", "/api/company/{id}/", ("property", "website")));
-    assert!(has(&r, "response-property-one-of-added", "GET", "/api/company/{id}/", ("property", "email")));
+    assert!(has(
+        &r,
+        "response-property-one-of-added",
+        "GET",
+        "/api/company/{id}/",
+        ("property", "website")
+    ));
+    assert!(has(
+        &r,
+        "response-property-one-of-added",
+        "GET",
+        "/api/company/{id}/",
+        ("property", "email")
+    ));
     // Requests may now send a blank string: widening a request is no break.
     for rule in ["request-property-type-changed", "request-property-one-of-removed"] {
         assert!(of(&r, rule).is_empty(), "{rule} on a widened request");
@@ -181,12 +230,38 @@ fn authentik_765219b_to_413fc20() {
             "POST /sources/all/{slug}/set_icon_url/",
         ]
     );
-    assert!(has(&r, "response-required-property-removed", "GET", "/flows/bindings/{fsb_uuid}/", ("property", "stage_obj.flow_set[].background")));
-    assert!(has(&r, "response-property-became-optional", "GET", "/sources/all/{slug}/", ("property", "icon")));
-    assert!(has(&r, "response-property-became-optional", "GET", "/core/applications/{slug}/", ("property", "meta_icon")));
-    assert!(has(&r, "response-property-enum-value-added", "GET", "/policies/event_matcher/", ("values", "authentik.admin.files")));
+    assert!(has(
+        &r,
+        "response-required-property-removed",
+        "GET",
+        "/flows/bindings/{fsb_uuid}/",
+        ("property", "stage_obj.flow_set[].background")
+    ));
+    assert!(has(
+        &r,
+        "response-property-became-optional",
+        "GET",
+        "/sources/all/{slug}/",
+        ("property", "icon")
+    ));
+    assert!(has(
+        &r,
+        "response-property-became-optional",
+        "GET",
+        "/core/applications/{slug}/",
+        ("property", "meta_icon")
+    ));
+    assert!(has(
+        &r,
+        "response-property-enum-value-added",
+        "GET",
+        "/policies/event_matcher/",
+        ("values", "authentik.admin.files")
+    ));
     assert!(endpoints(&r, "endpoint-added").contains(&"POST /admin/file/".to_string()));
-    assert!(of(&r, "api-schema-removed").iter().any(|f| f.get("schema") == Some("FilePathRequest")));
+    assert!(
+        of(&r, "api-schema-removed").iter().any(|f| f.get("schema") == Some("FilePathRequest"))
+    );
 }
 
 /// CVAT 2.31.0 → 2.32.0: old export/backup and analytics endpoints removed,
@@ -209,8 +284,20 @@ fn cvat_2_31_to_2_32() {
             "POST /api/analytics/reports",
         ]
     );
-    assert!(has(&r, "request-parameter-became-required", "GET", "/api/projects/{id}/dataset/", ("param", "rq_id")));
-    assert!(has(&r, "request-parameter-enum-value-removed", "GET", "/api/projects/{id}/dataset/", ("values", "download")));
+    assert!(has(
+        &r,
+        "request-parameter-became-required",
+        "GET",
+        "/api/projects/{id}/dataset/",
+        ("param", "rq_id")
+    ));
+    assert!(has(
+        &r,
+        "request-parameter-enum-value-removed",
+        "GET",
+        "/api/projects/{id}/dataset/",
+        ("values", "download")
+    ));
     assert_eq!(
         endpoints(&r, "request-parameter-removed"),
         [
@@ -220,9 +307,21 @@ fn cvat_2_31_to_2_32() {
         ]
     );
     for status in ["200", "201", "202"] {
-        assert!(has(&r, "response-success-status-removed", "GET", "/api/projects/{id}/dataset/", ("status", status)));
+        assert!(has(
+            &r,
+            "response-success-status-removed",
+            "GET",
+            "/api/projects/{id}/dataset/",
+            ("status", status)
+        ));
     }
-    assert!(has(&r, "response-success-status-removed", "GET", "/api/jobs/{id}/annotations/", ("status", "202")));
+    assert!(has(
+        &r,
+        "response-success-status-removed",
+        "GET",
+        "/api/jobs/{id}/annotations/",
+        ("status", "202")
+    ));
     assert_eq!(endpoints(&r, "endpoint-deprecated"), ["GET /api/projects/{id}/dataset/"]);
     // Narrowing a response to one branch of its union breaks no reader.
     assert!(
@@ -248,8 +347,20 @@ fn stripe_2019_05_23_to_05_31() {
     assert!(added.iter().all(|e| e.contains("/balance_transactions")), "{added:?}");
     assert_eq!(endpoints(&r, "request-parameter-removed"), ["GET /v1/tax_rates"]);
     assert!(has(&r, "request-parameter-removed", "GET", "/v1/tax_rates", ("param", "percentage")));
-    assert!(has(&r, "new-optional-request-parameter", "GET", "/v1/issuing/settlements", ("param", "created")));
-    assert!(has(&r, "request-parameter-became-enum", "GET", "/v1/terminal/readers", ("param", "status")));
+    assert!(has(
+        &r,
+        "new-optional-request-parameter",
+        "GET",
+        "/v1/issuing/settlements",
+        ("param", "created")
+    ));
+    assert!(has(
+        &r,
+        "request-parameter-became-enum",
+        "GET",
+        "/v1/terminal/readers",
+        ("param", "status")
+    ));
     // Address fields that stop being required in requests relax the contract.
     assert!(of(&r, "request-property-became-required").is_empty());
 }
@@ -295,7 +406,10 @@ fn github_octokit_22_to_23() {
     assert_eq!(deprecated.len(), 17);
     assert!(deprecated.contains(&"GET /teams/{team_id}/discussions".to_string()));
     assert!(deprecated.contains(&"GET /repos/{owner}/{repo}/tags/protection".to_string()));
-    assert!(endpoints(&r, "api-path-removed-without-deprecation").contains(&"GET /orgs/{org}/teams/{team_slug}/discussions".to_string()));
+    assert!(
+        endpoints(&r, "api-path-removed-without-deprecation")
+            .contains(&"GET /orgs/{org}/teams/{team_slug}/discussions".to_string())
+    );
     assert_eq!(endpoints(&r, "endpoint-added").len(), 155);
     assert!(has(
         &r,
@@ -304,11 +418,30 @@ fn github_octokit_22_to_23() {
         "/repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}",
         ("media", "application/json+sarif")
     ));
-    assert!(has(&r, "response-optional-property-removed", "GET", "/rate_limit", ("property", "resources.code_scanning_upload")));
-    assert!(has(&r, "response-optional-property-removed", "GET", "/app/installations/{installation_id}", ("property", "permissions.team_discussions")));
+    assert!(has(
+        &r,
+        "response-optional-property-removed",
+        "GET",
+        "/rate_limit",
+        ("property", "resources.code_scanning_upload")
+    ));
+    assert!(has(
+        &r,
+        "response-optional-property-removed",
+        "GET",
+        "/app/installations/{installation_id}",
+        ("property", "permissions.team_discussions")
+    ));
     assert_eq!(endpoints(&r, "endpoint-deprecated").len(), 6);
-    assert!(endpoints(&r, "endpoint-deprecated").iter().all(|e| e.contains("/assignments") || e.contains("/classrooms")));
-    assert!(of(&r, "request-parameter-type-changed").is_empty(), "integer → integer(int64) is no type change");
+    assert!(
+        endpoints(&r, "endpoint-deprecated")
+            .iter()
+            .all(|e| e.contains("/assignments") || e.contains("/classrooms"))
+    );
+    assert!(
+        of(&r, "request-parameter-type-changed").is_empty(),
+        "integer → integer(int64) is no type change"
+    );
 }
 
 /// `apigend diff` on a pair gives the same findings as the report, and
@@ -326,7 +459,9 @@ fn diff_command_matches_the_report() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["fingerprint"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (c["id"].as_str().unwrap().to_string(), c["fingerprint"].as_str().unwrap().to_string())
+        })
         .collect();
     let want: Vec<(String, String)> =
         r.findings.iter().map(|f| (f.rule_id.to_string(), f.fingerprint())).collect();
@@ -358,4 +493,54 @@ fn dump_pairs() {
         let out = crate::diff_rules::finding_lines(&r).join("\n");
         std::fs::write(format!("/tmp/pair-{name}.txt"), out).unwrap();
     }
+}
+
+/// The three renderings of one small pair, as goldens
+/// (`EXPECTORATE=overwrite` to update), and `report.json` valid against the
+/// shipped `docs/report.schema.json`.
+#[test]
+fn rendered_reports_match_goldens_and_the_json_schema() {
+    use apigend::diff::report::{Labels, render_json, render_markdown, render_text};
+    use std::collections::BTreeMap;
+    let name = "drfsp-versioning-accept-v1-to-v2";
+    let r = report(&local_pair(name));
+    let file = |s: &str| -> BTreeMap<String, String> {
+        [("x/typescript/models.ts".to_string(), s.to_string())].into()
+    };
+    // A diff line holding a code fence: the Markdown fence must outgrow it.
+    let files = apigend::diff::textdiff::file_changes(
+        &file("export type X = {\n  id: number;\n};\n"),
+        &file("export type X = {\n  id: string;\n};\n// ```\n"),
+        "000001-v1",
+        "000002-v2",
+    );
+    let labels = Labels { title: "x", base: "000001-v1", revision: "000002-v2" };
+    let json = render_json(&r, &labels, &files);
+    let golden = |f: &str| format!("tests/diff_pairs/{name}/{f}");
+    expectorate::assert_contents(golden("report.json"), &json);
+    expectorate::assert_contents(golden("REPORT.md"), &render_markdown(&r, &labels, &files));
+    expectorate::assert_contents(golden("report.txt"), &render_text(&r, &labels, &files));
+    assert_valid(&json);
+    if let Some(dir) = shared_pair("cvat-2.31.0-to-2.32.0") {
+        assert_valid(&render_json(&report(&dir), &labels, &[]));
+    }
+}
+
+fn assert_valid(json: &str) {
+    let schema_path = crate::util::crate_root().join("docs/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("docs/report.schema.json compiles");
+    assert!(
+        !validator.is_valid(&serde_json::json!({"schemaVersion": 1})),
+        "the schema accepts anything"
+    );
+    let instance: serde_json::Value = serde_json::from_str(json).unwrap();
+    let errors: Vec<String> =
+        validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not match docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }

@@ -76,7 +76,8 @@ fn run_case(name: &str, only: Option<&str>) -> Option<String> {
     if !comments.iter().any(|c| c.starts_with("# proves: ")) {
         return Some(format!("{name}: expected.txt lacks its `# proves: ` line"));
     }
-    let want: Vec<&str> = expected.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect();
+    let want: Vec<&str> =
+        expected.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect();
     if want == lines {
         return None;
     }
