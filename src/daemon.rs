@@ -183,8 +183,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
     let mut sighup = sig(SignalKind::hangup(), "SIGHUP")?;
 
     let (events_tx, mut events_rx) = mpsc::channel(EVENT_CAPACITY);
-    let plan = Plan::from_config(&cfg)?;
-    let source = Source::start(&plan, events_tx.clone())?;
+    let source = Source::start(&plan_for(&cfg, &paths)?, events_tx.clone())?;
     tracing::info!(
         config = %cfg.file.display(),
         backend = source.backend().as_str(),
@@ -271,6 +270,13 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// The watch plan of a config, never covering our own runtime files.
+fn plan_for(cfg: &Config, paths: &RuntimePaths) -> Result<Plan, WatchError> {
+    let mut plan = Plan::from_config(cfg)?;
+    plan.filter.ignore_dir(paths.dir.clone());
+    Ok(plan)
+}
+
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -321,7 +327,7 @@ impl Daemon {
 
     /// Rebuilds the watcher from the current config.
     fn replan(&mut self) -> Result<(), WatchError> {
-        let plan = Plan::from_config(&self.cfg)?;
+        let plan = plan_for(&self.cfg, &self.paths)?;
         self.source = Source::start(&plan, self.events_tx.clone())?;
         self.status.backend = self.source.backend().as_str().to_string();
         self.status.watched_dirs = self.source.watch_count();
@@ -509,6 +515,12 @@ impl Daemon {
                 message: err.clone(),
             });
         }
+        self.status.runs = self.runs;
+        self.status.state = if summary.result == "ok" { State::Idle } else { State::Error };
+        self.status.last_run = Some(summary.clone());
+        self.write_status();
+        // Logged after the status file is written, so whoever sees the line
+        // finds the status up to date.
         tracing::info!(
             run = job.number,
             result = %summary.result,
@@ -519,10 +531,6 @@ impl Daemon {
             trigger = %job.trigger,
             "run finished"
         );
-        self.status.runs = self.runs;
-        self.status.state = if summary.result == "ok" { State::Idle } else { State::Error };
-        self.status.last_run = Some(summary.clone());
-        self.write_status();
         sd_notify(&format!("STATUS={}", self.status_line()));
         if !self.ready_sent {
             // Ready once the watches exist and the startup run is done.

@@ -32,3 +32,6 @@ mod diff_rules;
 
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
+
+/// The watch daemon against the real binary (issue 5).
+mod daemon;

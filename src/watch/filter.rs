@@ -157,6 +157,15 @@ impl Filter {
         err.map(|e| format!("{}: {e}", file.display()))
     }
 
+    /// Never watch `dir` or anything below it (the daemon's runtime files,
+    /// should they live inside a watched tree).
+    pub fn ignore_dir(&mut self, dir: PathBuf) {
+        let dir = dir.canonicalize().unwrap_or(dir);
+        if !self.ignored_dirs.contains(&dir) {
+            self.ignored_dirs.push(dir);
+        }
+    }
+
     /// The recursively watched roots.
     #[must_use]
     pub fn roots(&self) -> &[PathBuf] {

@@ -1,0 +1,645 @@
+//! `apigend watch` as a user runs it: the real binary on a temporary
+//! project (a small spec with three apps in two groups), observed through
+//! its JSON log (one `run finished` line per run) and its status file.
+//!
+//! Every wait has a generous timeout and no test asserts how fast anything
+//! is: "exactly one run" is checked by waiting for the run, then letting
+//! several debounce windows pass and counting again.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::util::{TempDir, apigend_bin};
+
+/// Long enough for a loaded CI machine; never a speed claim.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+/// How long "nothing more happens" is watched for: several debounce
+/// windows (the tests use the default 300 ms).
+const SETTLE: Duration = Duration::from_millis(2000);
+
+/// The test spec: apps `users` and `shop` (group `core`) and `billing`
+/// (group `billing`). `user_extra` and `invoice_extra` add properties to
+/// one app's schema; `filler` adds that many operations and schemas per app
+/// (to make a generation take a while).
+fn spec(user_extra: &str, invoice_extra: &str, filler: usize) -> String {
+    let mut paths = String::new();
+    let mut schemas = String::new();
+    let op = |path: &str, id: &str, tag: &str, schema: &str| {
+        format!(
+            "  {path}:\n    get:\n      operationId: {id}\n      tags: [{tag}]\n      responses:\n        '200':\n          description: ''\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/{schema}'\n"
+        )
+    };
+    paths.push_str(&op("/api/users/me/", "users_me_retrieve", "users", "User"));
+    paths.push_str(&op("/api/shop/products/", "shop_products_list", "shop", "Product"));
+    paths.push_str(&op("/api/billing/invoices/", "billing_invoices_list", "billing", "Invoice"));
+    let obj = |name: &str, props: &[&str], extra: &str| {
+        let mut s = format!("    {name}:\n      type: object\n      properties:\n");
+        for p in props {
+            s.push_str(&format!("        {p}:\n          type: string\n"));
+        }
+        if !extra.is_empty() {
+            s.push_str(&format!("        {extra}:\n          type: integer\n"));
+        }
+        s
+    };
+    schemas.push_str(&obj("User", &["id", "name"], user_extra));
+    schemas.push_str(&obj("Product", &["sku", "title"], ""));
+    schemas.push_str(&obj("Invoice", &["number", "total"], invoice_extra));
+    for app in ["users", "shop", "billing"] {
+        for i in 0..filler {
+            let name = format!("{}Thing{i}", app[..1].to_uppercase() + &app[1..]);
+            paths.push_str(&op(
+                &format!("/api/{app}/thing{i}/"),
+                &format!("{app}_thing{i}_retrieve"),
+                app,
+                &name,
+            ));
+            schemas.push_str(&obj(&name, &["a", "b", "c", "d", "e", "f"], ""));
+        }
+    }
+    format!(
+        "openapi: 3.0.3\ninfo:\n  title: Shop\n  version: 1.0.0\npaths:\n{paths}components:\n  schemas:\n{schemas}"
+    )
+}
+
+/// A project in a temp dir: `apigend.toml`, `openapi.yaml`, output in
+/// `openapi/`, runtime files in `run/`.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    /// `extra` is appended to the config (a `[watch]` table, `[spec]` keys
+    /// go through `spec_keys`).
+    fn new(spec_keys: &str, extra: &str) -> Project {
+        let dir = TempDir::new();
+        dir.create("openapi.yaml", spec("", "", 0));
+        dir.create("run/.keep", "");
+        let p = Project { dir };
+        p.write_config(spec_keys, extra);
+        p
+    }
+
+    fn write_config(&self, spec_keys: &str, extra: &str) {
+        self.dir.create(
+            "apigend.toml",
+            format!(
+                "output_dir = \"openapi\"\n\n[spec]\npath = \"openapi.yaml\"\n{spec_keys}\n\n\
+                 [archive]\nenabled = false\n\n\
+                 [[groups]]\nname = \"core\"\napps = [\"users\", \"shop\"]\n\n\
+                 [[groups]]\nname = \"billing\"\napps = [\"billing\"]\n\n{extra}\n"
+            ),
+        );
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn config(&self) -> PathBuf {
+        self.path().join("apigend.toml")
+    }
+
+    fn spec_file(&self) -> PathBuf {
+        self.path().join("openapi.yaml")
+    }
+
+    /// `apigend <args> --config <this>` with the test's runtime dir.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(apigend_bin());
+        cmd.args(args).arg("--config").arg(self.config()).current_dir(self.path());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("APIGEND_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("XDG_RUNTIME_DIR", self.path().join("run"))
+            .env("RUST_LOG", "info")
+            .env_remove("NOTIFY_SOCKET")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn start(&self) -> Daemon {
+        let log = self.path().join(format!("daemon-{}.log", unique()));
+        let child = self
+            .command(&["watch", "--log-format", "json"])
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("spawn apigend watch");
+        Daemon { child, log }
+    }
+
+    /// The daemon's status file.
+    fn status(&self) -> Option<Value> {
+        let run = self.path().join("run/apigend");
+        for e in fs::read_dir(run).ok()?.flatten() {
+            if let Ok(text) = fs::read_to_string(e.path().join("status.json")) {
+                return serde_json::from_str(&text).ok();
+            }
+        }
+        None
+    }
+
+    /// Every generated file of a group (both languages) and its mtime.
+    fn mtimes(&self, group: &str) -> BTreeMap<PathBuf, SystemTime> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![self.path().join("openapi").join(group)];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.insert(p.clone(), fs::metadata(&p).unwrap().modified().unwrap());
+                }
+            }
+        }
+        assert!(!out.is_empty(), "no output for group {group}");
+        out
+    }
+
+    /// Every output dir holds exactly what its manifest lists: no journal
+    /// or staging left, every file complete.
+    fn assert_output_consistent(&self) {
+        for group in ["core", "billing"] {
+            for lang in ["typescript", "python"] {
+                let dir = self.path().join("openapi").join(group).join(lang);
+                let state = dir.join(".apigend");
+                assert!(!state.join("journal.json").exists(), "{}: journal left", dir.display());
+                assert!(!state.join("staging").exists(), "{}: staging left", dir.display());
+                let m: Value =
+                    serde_json::from_slice(&fs::read(state.join("manifest.json")).unwrap())
+                        .unwrap();
+                for (rel, hash) in m["files"].as_object().unwrap() {
+                    let bytes = fs::read(dir.join(rel)).unwrap();
+                    assert_eq!(
+                        apigend::output::hash(&bytes),
+                        hash.as_str().unwrap(),
+                        "{}/{rel} does not match its manifest",
+                        dir.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A running `apigend watch`; killed on drop if still running.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Daemon {
+    fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The log's JSON events.
+    fn events(&self) -> Vec<Value> {
+        self.log_text().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    /// The `run finished` events, in order.
+    fn runs(&self) -> Vec<Value> {
+        self.events()
+            .into_iter()
+            .filter(|e| e["fields"]["message"] == "run finished")
+            .map(|e| e["fields"].clone())
+            .collect()
+    }
+
+    /// Waits until `n` runs have finished; returns them all.
+    fn wait_runs(&mut self, n: usize) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let runs = self.runs();
+            if runs.len() >= n {
+                return runs;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the daemon exited ({status}) before run {n}; log:\n{}", self.log_text());
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "run {n} did not finish within {PATIENCE:?}; log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for a log message containing `text`.
+    fn wait_log(&mut self, text: &str) {
+        let start = Instant::now();
+        while !self.log_text().contains(text) {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "`{text}` not logged within {PATIENCE:?}; log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Lets several debounce windows pass and checks that the run count is
+    /// still `n`.
+    fn assert_settled_at(&mut self, n: usize) {
+        std::thread::sleep(SETTLE);
+        let runs = self.runs();
+        assert_eq!(
+            runs.len(),
+            n,
+            "expected exactly {n} runs, got {runs:#?}\nlog:\n{}",
+            self.log_text()
+        );
+        assert!(self.child.try_wait().unwrap().is_none(), "the daemon exited");
+    }
+
+    fn signal(&self, sig: i32) {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: kill(2) on our own child.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the daemon did not exit; log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn field<'v>(run: &'v Value, key: &str) -> &'v str {
+    run[key].as_str().unwrap_or_default()
+}
+
+/// Issue 5: editing one app's part of the spec regenerates only the group
+/// whose slice changed; the other group's files keep their mtimes.
+#[test]
+fn only_the_group_whose_slice_changed_is_regenerated() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    let runs = d.wait_runs(1);
+    assert_eq!(field(&runs[0], "result"), "ok", "{runs:#?}");
+    assert_eq!(field(&runs[0], "written"), "billing,core", "the startup run writes both");
+    let core = p.mtimes("core");
+    let billing = p.mtimes("billing");
+
+    fs::write(p.spec_file(), spec("", "due_date", 0)).unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "written"), "billing", "{runs:#?}");
+    assert_eq!(field(&runs[1], "up_to_date"), "core", "{runs:#?}");
+    assert_eq!(p.mtimes("core"), core, "core was not touched");
+    assert_ne!(p.mtimes("billing"), billing, "billing was rewritten");
+    let log = d.log_text();
+    assert!(log.contains("slice changed"), "the log says why: {log}");
+    assert!(log.contains("skipped: slice unchanged"), "and what was skipped: {log}");
+
+    fs::write(p.spec_file(), spec("email", "due_date", 0)).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "written"), "core", "{runs:#?}");
+    d.assert_settled_at(3);
+}
+
+/// Issue 5: every editor's save pattern on the spec is exactly one run, and
+/// the watch survives each of them (renames replace the file's inode).
+#[test]
+fn each_editor_save_pattern_is_exactly_one_run() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let dir = p.path().to_path_buf();
+    let spec_path = p.spec_file();
+    let at = |name: &str| dir.join(name);
+    type Save<'a> = Box<dyn Fn(&str) + 'a>;
+    let patterns: Vec<(&str, Save)> = vec![
+        // VS Code (default), Sublime: truncate and write in place.
+        ("write in place", Box::new(|text: &str| fs::write(&spec_path, text).unwrap())),
+        // VS Code atomic save and most tools: a temp file renamed over.
+        (
+            "rename over",
+            Box::new(|text: &str| {
+                fs::write(at("openapi.yaml.vsctmp"), text).unwrap();
+                fs::rename(at("openapi.yaml.vsctmp"), &spec_path).unwrap();
+            }),
+        ),
+        // vim: probe file 4913, swap file, original renamed to a backup,
+        // a new file written, backup removed.
+        (
+            "vim",
+            Box::new(|text: &str| {
+                fs::write(at(".openapi.yaml.swp"), "swap").unwrap();
+                fs::write(at("4913"), "").unwrap();
+                fs::remove_file(at("4913")).unwrap();
+                fs::rename(&spec_path, at("openapi.yaml~")).unwrap();
+                fs::write(&spec_path, text).unwrap();
+                fs::remove_file(at("openapi.yaml~")).unwrap();
+                fs::write(at(".openapi.yaml.swp"), "swap 2").unwrap();
+                fs::remove_file(at(".openapi.yaml.swp")).unwrap();
+            }),
+        ),
+        // JetBrains safe write.
+        (
+            "jetbrains",
+            Box::new(|text: &str| {
+                fs::write(at("openapi.yaml___jb_tmp___"), text).unwrap();
+                fs::rename(&spec_path, at("openapi.yaml___jb_old___")).unwrap();
+                fs::rename(at("openapi.yaml___jb_tmp___"), &spec_path).unwrap();
+                fs::remove_file(at("openapi.yaml___jb_old___")).unwrap();
+            }),
+        ),
+        // emacs: a dangling-symlink lock, an autosave file, a backup.
+        (
+            "emacs",
+            Box::new(|text: &str| {
+                std::os::unix::fs::symlink("user@host.1234:1700000000", at(".#openapi.yaml"))
+                    .unwrap();
+                fs::write(at("#openapi.yaml#"), "autosave").unwrap();
+                fs::rename(&spec_path, at("openapi.yaml~")).unwrap();
+                fs::write(&spec_path, text).unwrap();
+                fs::remove_file(at(".#openapi.yaml")).unwrap();
+                fs::remove_file(at("#openapi.yaml#")).unwrap();
+            }),
+        ),
+    ];
+    for (i, (name, save)) in patterns.iter().enumerate() {
+        let n = i + 2;
+        save(&spec("", &format!("field_{i}"), 0));
+        let runs = d.wait_runs(n);
+        assert_eq!(field(&runs[n - 1], "result"), "ok", "{name}: {runs:#?}");
+        assert_eq!(field(&runs[n - 1], "written"), "billing", "{name}: {runs:#?}");
+        d.assert_settled_at(n);
+    }
+}
+
+/// Issue 5: a thousand source changes within a second (new directories
+/// among them, as in a branch switch) give one run, at most plus one
+/// follow-up; the spec command's own write of the spec triggers nothing.
+#[test]
+fn a_thousand_changes_in_a_second_are_one_run() {
+    let p = Project::new(
+        "command = [\"sh\", \"-c\", \"cp next.yaml openapi.yaml\"]",
+        "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n",
+    );
+    p.dir.create("next.yaml", spec("", "", 0));
+    p.dir.create("backend/manage.py", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    d.assert_settled_at(1);
+
+    p.dir.create("next.yaml", spec("", "paid", 0));
+    for i in 0..1000 {
+        p.dir.create(format!("backend/app{}/m{i}.py", i % 10), format!("# {i}\n"));
+    }
+    let runs = d.wait_runs(2);
+    std::thread::sleep(SETTLE);
+    let runs_after = d.runs();
+    assert!(
+        runs_after.len() == 2 || runs_after.len() == 3,
+        "expected one run (or one plus one follow-up), got {runs_after:#?}"
+    );
+    assert_eq!(field(&runs[1], "written"), "billing", "{runs:#?}");
+    let n = runs_after.len();
+    d.assert_settled_at(n);
+}
+
+/// Issue 5: the daemon's own writes (output inside a watched tree, with an
+/// include that matches everything) trigger nothing: it goes idle and stays
+/// idle.
+#[test]
+fn own_writes_trigger_nothing() {
+    let p =
+        Project::new("", "[watch]\npaths = [\".\"]\ninclude = [\"**/*\"]\nexclude = [\"*.log\"]\n");
+    let mut d = p.start();
+    d.wait_runs(1);
+    d.assert_settled_at(1);
+    assert_eq!(p.status().unwrap()["state"], "idle");
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    d.wait_runs(2);
+    d.assert_settled_at(2);
+    assert_eq!(p.status().unwrap()["state"], "idle");
+    assert_eq!(p.status().unwrap()["runs"], 2);
+}
+
+/// Issue 5: a half-written spec is reported, the last good output stays,
+/// and the next good save recovers.
+#[test]
+fn broken_spec_keeps_output_and_recovers() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let core = p.mtimes("core");
+    let billing = p.mtimes("billing");
+
+    let full = spec("", "paid", 0);
+    fs::write(p.spec_file(), &full[..full.len() / 2]).unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "result"), "error", "{runs:#?}");
+    assert!(!field(&runs[1], "trigger").is_empty());
+    assert_eq!(p.mtimes("core"), core);
+    assert_eq!(p.mtimes("billing"), billing, "the last good output is kept");
+    let st = p.status().unwrap();
+    assert_eq!(st["state"], "error", "{st:#}");
+    assert!(st["last_error"]["message"].as_str().unwrap().contains("openapi.yaml"), "{st:#}");
+    p.assert_output_consistent();
+
+    fs::write(p.spec_file(), &full).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "result"), "ok", "{runs:#?}");
+    assert_eq!(field(&runs[2], "written"), "billing");
+    assert_eq!(p.mtimes("core"), core);
+    assert_eq!(p.status().unwrap()["state"], "idle");
+    d.assert_settled_at(3);
+}
+
+/// Issue 5: a failing spec command and one hanging past its timeout are
+/// reported with their cause; the daemon stays up and recovers.
+#[test]
+fn failing_and_hanging_spec_commands_are_survived() {
+    let script = "test ! -e fail || { echo boom from the backend >&2; exit 3; }; \
+                  test ! -e hang || sleep 60; cp next.yaml openapi.yaml";
+    let p = Project::new(
+        &format!("command = [\"sh\", \"-c\", \"{script}\"]\ncommand_timeout = \"1s\""),
+        "[watch]\npaths = [\"backend\"]\n",
+    );
+    p.dir.create("next.yaml", spec("", "", 0));
+    p.dir.create("backend/shop/models.py", "# 0\n");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let core = p.mtimes("core");
+
+    p.dir.create("backend/shop/models.py", "# 1\n");
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "result"), "ok", "{runs:#?}");
+    d.assert_settled_at(2);
+
+    p.dir.create("fail", "");
+    p.dir.create("backend/shop/models.py", "# 2\n");
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "result"), "error", "{runs:#?}");
+    let st = p.status().unwrap();
+    assert!(
+        st["last_error"]["message"].as_str().unwrap().contains("boom from the backend"),
+        "{st:#}"
+    );
+
+    fs::remove_file(p.path().join("fail")).unwrap();
+    p.dir.create("hang", "");
+    p.dir.create("backend/shop/models.py", "# 3\n");
+    let runs = d.wait_runs(4);
+    assert_eq!(field(&runs[3], "result"), "error", "{runs:#?}");
+    let st = p.status().unwrap();
+    assert!(st["last_error"]["message"].as_str().unwrap().contains("timed out"), "{st:#}");
+
+    fs::remove_file(p.path().join("hang")).unwrap();
+    p.dir.create("next.yaml", spec("", "paid", 0));
+    p.dir.create("backend/shop/models.py", "# 4\n");
+    let runs = d.wait_runs(5);
+    assert_eq!(field(&runs[4], "result"), "ok", "{runs:#?}");
+    assert_eq!(field(&runs[4], "written"), "billing", "{runs:#?}");
+    assert_eq!(p.mtimes("core"), core, "core never changed");
+    d.assert_settled_at(5);
+}
+
+/// Issue 5: SIGTERM while a run generates lets the commit finish, leaves
+/// complete output and exits 0. (The spec is large so the run takes a
+/// while; if it is over before the signal lands, the check still holds.)
+#[test]
+fn sigterm_during_generation_leaves_complete_output_and_exits_0() {
+    let p = Project::new("", "");
+    fs::write(p.spec_file(), spec("", "", 150)).unwrap();
+    let mut d = p.start();
+    d.wait_runs(1);
+    fs::write(p.spec_file(), spec("email", "paid", 150)).unwrap();
+    let start = Instant::now();
+    loop {
+        let generating = p.status().is_some_and(|s| s["state"] == "generating");
+        if generating || d.runs().len() >= 2 || start.elapsed() > PATIENCE {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    d.signal(libc::SIGTERM);
+    let status = d.wait_exit();
+    assert_eq!(status.code(), Some(0), "log:\n{}", d.log_text());
+    p.assert_output_consistent();
+    assert_eq!(p.status().unwrap()["state"], "stopped");
+}
+
+/// Issue 5: SIGHUP with an invalid config keeps the old one (and the daemon
+/// keeps working); with a valid one it is adopted.
+#[test]
+fn sighup_with_a_bad_config_keeps_the_old_one() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let good = fs::read_to_string(p.config()).unwrap();
+    fs::write(p.config(), "[spec\npath = ").unwrap();
+    d.signal(libc::SIGHUP);
+    d.wait_log("config reload failed, keeping the previous config");
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "written"), "billing", "the old config still works: {runs:#?}");
+
+    // A valid config that renames a group: adopted, and the new group is
+    // generated.
+    fs::write(p.config(), good.replace("name = \"billing\"", "name = \"money\"")).unwrap();
+    d.signal(libc::SIGHUP);
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "written"), "money", "{runs:#?}");
+    d.assert_settled_at(3);
+}
+
+/// Issue 5: a second daemon on the same project refuses to start and names
+/// the first one's pid.
+#[test]
+fn a_second_daemon_refuses_to_start() {
+    let p = Project::new("", "");
+    let mut first = p.start();
+    first.wait_runs(1);
+    let out = p.command(&["watch"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already watching"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.child.id())), "{err}");
+    first.assert_settled_at(1);
+}
+
+/// Issue 5: `apigend regen --wait` returns after the run it asked for, with
+/// its result; `apigend status` shows the daemon; without a daemon, regen
+/// runs once itself.
+#[test]
+fn regen_wait_returns_its_run_and_status_reports() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+
+    let out = p.command(&["regen", "--wait", "--groups", "billing"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("run #2: ok") && stdout.contains("up to date [billing]"), "{stdout}");
+
+    // A hand-deleted file makes the group stale; regen restores it.
+    let victim = p.path().join("openapi/billing/typescript/index.ts");
+    fs::remove_file(&victim).unwrap();
+    let out = p.command(&["regen", "--wait"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("written [billing]"), "{stdout}");
+    assert!(victim.exists());
+
+    let out = p.command(&["regen", "--wait", "--groups", "nope"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown group `nope`"));
+
+    let out = p.command(&["status"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&format!("running (pid {})", d.child.id())), "{text}");
+    assert!(text.contains("billing") && text.contains("core"), "{text}");
+    assert!(text.contains("last run: #3"), "{text}");
+
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0));
+    let out = p.command(&["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not running"));
+
+    fs::remove_file(&victim).unwrap();
+    let mut child = p.command(&["regen", "--wait"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert!(child.wait().unwrap().success(), "{stdout}");
+    assert!(stdout.contains("billing/typescript: 1 written"), "one-shot fallback: {stdout}");
+    assert!(victim.exists());
+}
