@@ -74,7 +74,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Generate { groups } => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
-            let report = pipeline::run(&cfg, groups).map_err(|e| e.to_string())?;
+            let report = pipeline::run(&cfg, groups, "generate").map_err(|e| e.to_string())?;
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod archive;
 pub mod cli;
 pub mod codegen;
 pub mod config;
@@ -14,5 +15,6 @@ pub mod ir;
 pub mod obtain;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod slice;
 pub mod spec;
