@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::commands;
 use crate::config;
 use crate::pipeline::{self, Outcome, RunReport};
 
@@ -40,6 +41,32 @@ pub enum LogFormat {
 pub enum Command {
     /// Generate the clients of every group (or the named ones) once.
     Generate {
+        /// Only these groups (comma-separated or repeated).
+        #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+        groups: Vec<String>,
+    },
+    /// Exit non-zero when the committed output is stale against the spec
+    /// (like `cargo fmt --check`).
+    Check,
+    /// List, show and restore archived versions.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+/// `apigend archive …`.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Versions with time, verdict, changed groups and trigger.
+    List,
+    /// Print a version's report (`latest` for the newest).
+    Show {
+        /// Version id, as `archive list` prints it.
+        version: String,
+    },
+    /// Put a version's files back in the output directories.
+    Restore {
+        /// Version id, as `archive list` prints it.
+        version: String,
         /// Only these groups (comma-separated or repeated).
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
@@ -78,6 +105,24 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
+        Command::Check => {
+            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            let (text, ok) = commands::check(&cfg)?;
+            print!("{text}");
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Archive(a) => {
+            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            let text = match a {
+                ArchiveCommand::List => commands::archive_list(&cfg)?,
+                ArchiveCommand::Show { version } => commands::archive_show(&cfg, version)?,
+                ArchiveCommand::Restore { version, groups } => {
+                    commands::archive_restore(&cfg, version, groups)?
+                }
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -104,5 +149,11 @@ fn print_report(r: &RunReport) {
             ),
             Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
         }
+    }
+    if let Some(id) = &r.archived {
+        println!("archived as version {id}");
+    }
+    if let Some(e) = &r.archive_error {
+        eprintln!("apigend: archive: {e}");
     }
 }

@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod cli;
 pub mod codegen;
+pub mod commands;
 pub mod config;
 pub mod ir;
 pub mod obtain;

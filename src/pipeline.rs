@@ -210,15 +210,26 @@ pub fn select_groups<'c>(cfg: &'c Config, only: &[String]) -> Result<Vec<&'c Gro
     Ok(cfg.groups.iter().filter(|g| only.is_empty() || only.contains(&g.name)).collect())
 }
 
-/// Generates and commits the given groups from a lowered API.
+/// One (group, language) output to bring up to date.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The group.
+    pub spec: GroupSpec,
+    /// Its slice of the API.
+    pub sliced: Api,
+    /// The language.
+    pub language: Language,
+    /// Output directory.
+    pub dir: PathBuf,
+    /// Python package name (empty for TypeScript).
+    pub package: String,
+    /// Fingerprint of slice, group, language options and generator.
+    pub fingerprint: String,
+}
+
+/// Slices and fingerprints every (group, language) output of `groups`.
 #[must_use]
-pub fn run_on(
-    cfg: &Config,
-    groups: &[&Group],
-    api: &Api,
-    spec_hash: String,
-    warnings: Vec<String>,
-) -> RunReport {
+pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
     let mut jobs = Vec::new();
     for g in groups {
         let spec = GroupSpec {
@@ -228,36 +239,44 @@ pub fn run_on(
             version: g.version.clone(),
         };
         let sliced = slice(api, &spec, |app| g.takes(app));
-        if cfg.typescript {
-            jobs.push((
-                spec.clone(),
-                sliced.clone(),
-                Language::TypeScript,
-                g.typescript_output.clone(),
-                String::new(),
-            ));
-        }
-        if cfg.python {
-            jobs.push((
-                spec.clone(),
-                sliced.clone(),
-                Language::Python,
-                g.python_output.clone(),
-                g.python_package.clone(),
-            ));
-        }
-    }
-    let results: Vec<JobResult> = jobs
-        .into_par_iter()
-        .map(|(spec, sliced, language, dir, package)| {
+        let mut add = |language: Language, dir: &PathBuf, package: String| {
             let options = if language == Language::Python {
                 format!("package={package}")
             } else {
                 String::new()
             };
-            let t = std::time::Instant::now();
-            let fp = fingerprint(&sliced, &spec, language, &options);
-            tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, "fingerprinted");
+            let fingerprint = fingerprint(&sliced, &spec, language, &options);
+            jobs.push(Planned {
+                spec: spec.clone(),
+                sliced: sliced.clone(),
+                language,
+                dir: dir.clone(),
+                package,
+                fingerprint,
+            });
+        };
+        if cfg.typescript {
+            add(Language::TypeScript, &g.typescript_output, String::new());
+        }
+        if cfg.python {
+            add(Language::Python, &g.python_output, g.python_package.clone());
+        }
+    }
+    jobs
+}
+
+/// Generates and commits the given groups from a lowered API.
+#[must_use]
+pub fn run_on(
+    cfg: &Config,
+    groups: &[&Group],
+    api: &Api,
+    spec_hash: String,
+    warnings: Vec<String>,
+) -> RunReport {
+    let results: Vec<JobResult> = plan(cfg, groups, api)
+        .into_par_iter()
+        .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
             let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {
