@@ -136,6 +136,28 @@ impl Archive {
         Ok(())
     }
 
+    /// True when the outputs on disk (group → language → directory) differ
+    /// from the newest version's, or there is no version yet: a run that was
+    /// killed after committing but before archiving is caught up this way.
+    #[must_use]
+    pub fn needs_version(&self, outputs: &BTreeMap<String, BTreeMap<String, PathBuf>>) -> bool {
+        let Some(latest) = self.latest() else { return true };
+        if !latest.manifest.groups.keys().eq(outputs.keys()) {
+            return true;
+        }
+        outputs.iter().any(|(group, langs)| {
+            let Some(entry) = latest.manifest.groups.get(group) else { return true };
+            !entry.outputs.keys().eq(langs.keys())
+                || langs.iter().any(|(lang, dir)| {
+                    let m = output::read_manifest(dir).unwrap_or_default();
+                    entry
+                        .outputs
+                        .get(lang)
+                        .is_none_or(|o| o.fingerprint != m.fingerprint || o.files != m.files)
+                })
+        })
+    }
+
     /// Complete versions, oldest first.
     #[must_use]
     pub fn versions(&self) -> Vec<Version> {

@@ -146,16 +146,38 @@ pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, Ru
     let mut report =
         run_on(cfg, &groups, &loaded.api, loaded.spec_hash.clone(), loaded.warnings.clone());
     if let Some(a) = &cfg.archive {
-        let wrote = report.jobs.iter().any(|j| matches!(j.outcome, Outcome::Written(_)));
         let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
-        if wrote || archive.latest().is_none() {
-            match archive_version(cfg, &archive, &loaded, trigger) {
-                Ok(id) => report.archived = id,
-                Err(e) => report.archive_error = Some(e.to_string()),
+        let recorded = archive.clean_leftovers().and_then(|()| {
+            if archive.needs_version(&current_outputs(cfg)) {
+                archive_version(cfg, &archive, &loaded, trigger)
+            } else {
+                Ok(None)
             }
+        });
+        match recorded {
+            Ok(id) => report.archived = id,
+            Err(e) => report.archive_error = Some(e.to_string()),
         }
     }
     Ok(report)
+}
+
+/// Group → language → output directory, for the outputs that exist on disk.
+#[must_use]
+pub fn current_outputs(cfg: &Config) -> BTreeMap<String, BTreeMap<String, PathBuf>> {
+    cfg.groups
+        .iter()
+        .map(|g| {
+            let mut langs = BTreeMap::new();
+            if cfg.typescript && g.typescript_output.join(output::STATE_DIR).exists() {
+                langs.insert("typescript".to_string(), g.typescript_output.clone());
+            }
+            if cfg.python && g.python_output.join(output::STATE_DIR).exists() {
+                langs.insert("python".to_string(), g.python_output.clone());
+            }
+            (g.name.clone(), langs)
+        })
+        .collect()
 }
 
 /// Records the current output of every group as a new archive version (when
@@ -171,6 +193,7 @@ pub fn archive_version(
 ) -> Result<Option<String>, crate::archive::ArchiveError> {
     let doc_value = serde_json::to_value(&loaded.doc).unwrap_or_default();
     let mut groups = BTreeMap::new();
+    let mut outputs_of = current_outputs(cfg);
     for g in &cfg.groups {
         let ops: BTreeSet<(String, String)> = loaded
             .api
@@ -180,13 +203,7 @@ pub fn archive_version(
             .map(|o| (o.path.clone(), o.method.as_str().to_ascii_lowercase()))
             .collect();
         let slice = serde_json::to_string_pretty(&spec_slice(&doc_value, &ops)).unwrap_or_default();
-        let mut outputs = BTreeMap::new();
-        if cfg.typescript && g.typescript_output.join(output::STATE_DIR).exists() {
-            outputs.insert("typescript".to_string(), g.typescript_output.clone());
-        }
-        if cfg.python && g.python_output.join(output::STATE_DIR).exists() {
-            outputs.insert("python".to_string(), g.python_output.clone());
-        }
+        let outputs = outputs_of.remove(&g.name).unwrap_or_default();
         groups.insert(g.name.clone(), NewGroup { slice, outputs });
     }
     let new =

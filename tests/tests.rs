@@ -26,3 +26,6 @@ mod e2e;
 
 /// `apigend generate` end to end: determinism, mtimes, errors.
 mod cli;
+
+/// SIGKILL at random moments: output and archive are never half-written.
+mod crash;
