@@ -12,6 +12,7 @@ pub mod cli;
 pub mod codegen;
 pub mod commands;
 pub mod config;
+pub mod diff;
 pub mod ir;
 pub mod obtain;
 pub mod output;

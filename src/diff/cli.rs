@@ -1,0 +1,114 @@
+//! The shell of `apigend diff OLD NEW`: reads two spec files, compares
+//! them, renders the report and says whether `--fail-on` was reached. The
+//! only part of `diff` that does I/O (two files, and the clock for
+//! `x-sunset` dates).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::report::{self, Labels};
+use super::{Level, Options, compare_with};
+
+/// Output formats of `apigend diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text grouped by level and endpoint.
+    #[default]
+    Text,
+    /// The `REPORT.md` layout.
+    Markdown,
+    /// The `report.json` layout (`docs/report.schema.json`).
+    Json,
+}
+
+/// What `apigend diff` prints, and whether it fails the build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffOutput {
+    /// The rendered report, ending in a newline.
+    pub text: String,
+    /// A finding at or above `--fail-on` was found.
+    pub failed: bool,
+}
+
+impl DiffOutput {
+    /// Exit code 1 when `--fail-on` was reached (oasdiff's convention), else 0.
+    #[must_use]
+    pub fn exit_code(&self) -> ExitCode {
+        if self.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    }
+}
+
+/// Compares the spec files `old_path` and `new_path`.
+///
+/// # Errors
+/// A file that cannot be read or parsed; the message names the file.
+pub fn run_diff_command(
+    old_path: &Path,
+    new_path: &Path,
+    format: Format,
+    fail_on: Option<Level>,
+) -> Result<DiffOutput, String> {
+    let old = load(old_path)?;
+    let new = load(new_path)?;
+    let today = today();
+    let opts = Options { today: Some(&today), only_rule: None };
+    let report = compare_with(&old.api, &new.api, &opts);
+    let (base, revision) = (old_path.display().to_string(), new_path.display().to_string());
+    let title = if new.api.info.title.is_empty() { "API" } else { new.api.info.title.as_str() };
+    let labels = Labels { title, base: &base, revision: &revision };
+    let text = match format {
+        Format::Text => report::render_text(&report, &labels, &[]),
+        Format::Markdown => report::render_markdown(&report, &labels, &[]),
+        Format::Json => report::render_json(&report, &labels, &[]),
+    };
+    let failed = match (fail_on, report.max_level()) {
+        (Some(threshold), Some(max)) => max >= threshold,
+        _ => false,
+    };
+    Ok(DiffOutput { text, failed })
+}
+
+/// Reads and parses one spec; relative `$ref`s resolve against its folder.
+fn load(path: &Path) -> Result<crate::spec::Document, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let fetch = move |rel: &str| -> Result<Vec<u8>, String> {
+        let p = dir.join(rel);
+        std::fs::read(&p).map_err(|e| format!("{}: cannot read: {e}", p.display()))
+    };
+    crate::spec::parse(&bytes, &path.display().to_string(), &fetch).map_err(|e| e.to_string())
+}
+
+/// Today (UTC) as `YYYY-MM-DD`, from the system clock.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date(i64::try_from(secs / 86_400).unwrap_or(0))
+}
+
+/// Days since 1970-01-01 → `YYYY-MM-DD` (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_723), "2024-01-01");
+        assert_eq!(civil_date(20_513), "2026-03-01");
+    }
+}
