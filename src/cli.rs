@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::config;
+use crate::diff::Level;
+use crate::diff::cli::Format;
 use crate::pipeline::{self, Outcome, RunReport};
 
 /// Keeps typed TypeScript and Python API clients in step with an OpenAPI
@@ -46,8 +48,26 @@ pub enum Command {
         groups: Vec<String>,
     },
     /// Exit non-zero when the committed output is stale against the spec
-    /// (like `cargo fmt --check`).
-    Check,
+    /// (like `cargo fmt --check`), or when the API changed at or above
+    /// `--fail-on` against the newest archive version.
+    Check {
+        /// Also fail on API changes of this level or above.
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        fail_on: Option<Level>,
+    },
+    /// Compare two spec files and report what changed and what breaks.
+    Diff {
+        /// The old spec.
+        old: PathBuf,
+        /// The new spec.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 1 when a change of this level or above is found.
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        fail_on: Option<Level>,
+    },
     /// List, show and restore archived versions.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -105,9 +125,14 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Check => {
+        Command::Diff { old, new, format, fail_on } => {
+            let out = crate::diff::cli::run_diff_command(old, new, *format, *fail_on)?;
+            print!("{}", out.text);
+            Ok(out.exit_code())
+        }
+        Command::Check { fail_on } => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
-            let (text, ok) = commands::check(&cfg)?;
+            let (text, ok) = commands::check(&cfg, *fail_on)?;
             print!("{text}");
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }

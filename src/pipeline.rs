@@ -162,6 +162,16 @@ pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, Ru
     Ok(report)
 }
 
+/// The (path, lowercase method) of every operation the group takes.
+#[must_use]
+pub fn group_operations(api: &Api, g: &Group) -> BTreeSet<(String, String)> {
+    api.operations
+        .iter()
+        .filter(|o| g.takes(&o.app_origin))
+        .map(|o| (o.path.clone(), o.method.as_str().to_ascii_lowercase()))
+        .collect()
+}
+
 /// Group → language → output directory, for the outputs that exist on disk.
 #[must_use]
 pub fn current_outputs(cfg: &Config) -> BTreeMap<String, BTreeMap<String, PathBuf>> {
@@ -195,13 +205,7 @@ pub fn archive_version(
     let mut groups = BTreeMap::new();
     let mut outputs_of = current_outputs(cfg);
     for g in &cfg.groups {
-        let ops: BTreeSet<(String, String)> = loaded
-            .api
-            .operations
-            .iter()
-            .filter(|o| g.takes(&o.app_origin))
-            .map(|o| (o.path.clone(), o.method.as_str().to_ascii_lowercase()))
-            .collect();
+        let ops = group_operations(&loaded.api, g);
         let slice = serde_json::to_string_pretty(&spec_slice(&doc_value, &ops)).unwrap_or_default();
         let outputs = outputs_of.remove(&g.name).unwrap_or_default();
         groups.insert(g.name.clone(), NewGroup { slice, outputs });

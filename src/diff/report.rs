@@ -37,11 +37,17 @@ pub struct Labels<'a> {
 /// the change is below the top of a parameter schema; `{origin}` by
 /// ` (in `Component`)` when the change happened inside a component.
 pub const MESSAGES: &[(&str, &str)] = &[
-    ("api-path-removed-without-deprecation", "removed the path and this operation without deprecating it first"),
+    (
+        "api-path-removed-without-deprecation",
+        "removed the path and this operation without deprecating it first",
+    ),
     ("api-removed-without-deprecation", "removed the operation without deprecating it first"),
     ("api-removed-with-deprecation", "removed the deprecated operation"),
     ("api-path-removed-with-deprecation", "removed the path and this deprecated operation"),
-    ("api-removed-before-sunset", "removed the deprecated operation before its sunset date {sunset}"),
+    (
+        "api-removed-before-sunset",
+        "removed the deprecated operation before its sunset date {sunset}",
+    ),
     ("sunset-deleted", "removed the sunset date {sunset} of the deprecated operation"),
     ("endpoint-added", "added the operation"),
     ("endpoint-deprecated", "deprecated the operation"),
@@ -53,13 +59,31 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("new-optional-request-parameter", "added the optional {in} parameter {param}"),
     ("request-parameter-removed", "removed the {in} parameter {param}"),
     ("request-parameter-became-required", "made the {in} parameter {param} required"),
-    ("request-parameter-type-changed", "changed the type of the {in} parameter {param}{at} from {from} to {to}"),
-    ("request-parameter-enum-value-removed", "removed the enum values {values} of the {in} parameter {param}{at}"),
+    (
+        "request-parameter-type-changed",
+        "changed the type of the {in} parameter {param}{at} from {from} to {to}",
+    ),
+    (
+        "request-parameter-enum-value-removed",
+        "removed the enum values {values} of the {in} parameter {param}{at}",
+    ),
     ("request-parameter-became-enum", "restricted the {in} parameter {param}{at} to an enum"),
-    ("request-parameter-max-length-decreased", "decreased the maxLength of the {in} parameter {param}{at} from {from} to {to}"),
-    ("request-parameter-min-increased", "increased the minimum of the {in} parameter {param}{at} from {from} to {to}"),
-    ("request-parameter-max-decreased", "decreased the maximum of the {in} parameter {param}{at} from {from} to {to}"),
-    ("request-parameter-pattern-added", "added the pattern {pattern} to the {in} parameter {param}{at}"),
+    (
+        "request-parameter-max-length-decreased",
+        "decreased the maxLength of the {in} parameter {param}{at} from {from} to {to}",
+    ),
+    (
+        "request-parameter-min-increased",
+        "increased the minimum of the {in} parameter {param}{at} from {from} to {to}",
+    ),
+    (
+        "request-parameter-max-decreased",
+        "decreased the maximum of the {in} parameter {param}{at} from {from} to {to}",
+    ),
+    (
+        "request-parameter-pattern-added",
+        "added the pattern {pattern} to the {in} parameter {param}{at}",
+    ),
     ("request-path-parameter-renamed", "renamed the path parameter {from} to {to}"),
     ("request-body-added-required", "added a required request body"),
     ("request-body-became-required", "made the request body required"),
@@ -68,27 +92,81 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("new-required-request-property", "added the required request property {property}{origin}"),
     ("request-property-became-required", "made the request property {property} required{origin}"),
     ("request-property-removed", "removed the request property {property}{origin}"),
-    ("request-property-type-changed", "changed the type of the request property {property} from {from} to {to}{origin}"),
-    ("request-property-enum-value-removed", "removed the enum values {values} of the request property {property}{origin}"),
-    ("request-property-became-enum", "restricted the request property {property} to an enum{origin}"),
-    ("request-property-became-not-nullable", "made the request property {property} not nullable{origin}"),
-    ("request-property-max-length-decreased", "decreased the maxLength of the request property {property} from {from} to {to}{origin}"),
-    ("request-property-pattern-added", "added the pattern {pattern} to the request property {property}{origin}"),
-    ("request-property-one-of-removed", "removed the oneOf branches {values} of the request property {property}{origin}"),
-    ("request-property-any-of-removed", "removed the anyOf branches {values} of the request property {property}{origin}"),
+    (
+        "request-property-type-changed",
+        "changed the type of the request property {property} from {from} to {to}{origin}",
+    ),
+    (
+        "request-property-enum-value-removed",
+        "removed the enum values {values} of the request property {property}{origin}",
+    ),
+    (
+        "request-property-became-enum",
+        "restricted the request property {property} to an enum{origin}",
+    ),
+    (
+        "request-property-became-not-nullable",
+        "made the request property {property} not nullable{origin}",
+    ),
+    (
+        "request-property-max-length-decreased",
+        "decreased the maxLength of the request property {property} from {from} to {to}{origin}",
+    ),
+    (
+        "request-property-pattern-added",
+        "added the pattern {pattern} to the request property {property}{origin}",
+    ),
+    (
+        "request-property-one-of-removed",
+        "removed the oneOf branches {values} of the request property {property}{origin}",
+    ),
+    (
+        "request-property-any-of-removed",
+        "removed the anyOf branches {values} of the request property {property}{origin}",
+    ),
     ("response-success-status-removed", "removed the success status {status}"),
     ("response-media-type-removed", "removed the media type {media} from the {status} response"),
-    ("response-required-property-removed", "removed the required property {property} from the {status} response{origin}"),
-    ("response-optional-property-removed", "removed the optional property {property} from the {status} response{origin}"),
-    ("response-property-became-optional", "made the property {property} of the {status} response optional{origin}"),
-    ("response-property-became-nullable", "made the property {property} of the {status} response nullable{origin}"),
+    (
+        "response-required-property-removed",
+        "removed the required property {property} from the {status} response{origin}",
+    ),
+    (
+        "response-optional-property-removed",
+        "removed the optional property {property} from the {status} response{origin}",
+    ),
+    (
+        "response-property-became-optional",
+        "made the property {property} of the {status} response optional{origin}",
+    ),
+    (
+        "response-property-became-nullable",
+        "made the property {property} of the {status} response nullable{origin}",
+    ),
     ("response-body-became-nullable", "made the {status} response body nullable{origin}"),
-    ("response-property-type-changed", "changed the type of the property {property} of the {status} response from {from} to {to}{origin}"),
-    ("response-body-type-changed", "changed the type of the {status} response body from {from} to {to}{origin}"),
-    ("response-property-enum-value-added", "added the enum values {values} to the property {property} of the {status} response{origin}"),
-    ("response-property-one-of-added", "added the oneOf branches {values} to the property {property} of the {status} response{origin}"),
-    ("response-body-one-of-added", "added the oneOf branches {values} to the {status} response body{origin}"),
-    ("required-response-header-removed", "removed the required header {header} from the {status} response"),
+    (
+        "response-property-type-changed",
+        "changed the type of the property {property} of the {status} response from {from} to {to}{origin}",
+    ),
+    (
+        "response-body-type-changed",
+        "changed the type of the {status} response body from {from} to {to}{origin}",
+    ),
+    (
+        "response-property-enum-value-added",
+        "added the enum values {values} to the property {property} of the {status} response{origin}",
+    ),
+    (
+        "response-property-one-of-added",
+        "added the oneOf branches {values} to the property {property} of the {status} response{origin}",
+    ),
+    (
+        "response-body-one-of-added",
+        "added the oneOf branches {values} to the {status} response body{origin}",
+    ),
+    (
+        "required-response-header-removed",
+        "removed the required header {header} from the {status} response",
+    ),
     ("api-security-added", "added the security requirement {security}"),
     ("api-global-security-added", "added the global security requirement {security}"),
     ("api-schema-removed", "removed the component schema {schema}"),
@@ -180,23 +258,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// `2 breaking, 1 warning, 5 info`.
 fn counts_text(r: &Report) -> String {
     let c = r.counts();
-    format!(
-        "{} breaking, {}, {} info",
-        c.error,
-        plural(c.warning, "warning", "warnings"),
-        c.info
-    )
+    format!("{} breaking, {}, {} info", c.error, plural(c.warning, "warning", "warnings"), c.info)
 }
 
 /// One line for logs: `billing: 2 breaking, 1 warning, 5 info; 3 files
 /// changed`.
 #[must_use]
 pub fn summary_line(group: &str, report: &Report, files_changed: usize) -> String {
-    format!(
-        "{group}: {}; {} changed",
-        counts_text(report),
-        plural(files_changed, "file", "files")
-    )
+    format!("{group}: {}; {} changed", counts_text(report), plural(files_changed, "file", "files"))
 }
 
 /// The one-word verdict.
@@ -544,13 +613,19 @@ mod tests {
             assert!(MESSAGES.iter().any(|(id, _)| *id == r.id), "no message for {}", r.id);
         }
         for (id, _) in MESSAGES {
-            assert!(super::super::rules::registry().iter().any(|r| r.id == *id), "message for unknown rule {id}");
+            assert!(
+                super::super::rules::registry().iter().any(|r| r.id == *id),
+                "message for unknown rule {id}"
+            );
         }
     }
 
     #[test]
     fn summary_line_counts() {
         let r = Report::default();
-        assert_eq!(summary_line("billing", &r, 1), "billing: 0 breaking, 0 warnings, 0 info; 1 file changed");
+        assert_eq!(
+            summary_line("billing", &r, 1),
+            "billing: 0 breaking, 0 warnings, 0 info; 1 file changed"
+        );
     }
 }

@@ -284,11 +284,14 @@ pub(crate) fn list(values: &[String]) -> String {
 
 /// A number as the spec would write it (`5`, not `5.0`).
 pub(crate) fn num(v: f64) -> String {
-    serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| {
-        n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map_or(n.to_string(), |f| {
-            #[allow(clippy::cast_possible_truncation)] // integral and in range, checked above
-            let i = f as i64;
-            i.to_string()
-        })
-    })
+    serde_json::Number::from_f64(v).map_or_else(
+        || v.to_string(),
+        |n| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map_or(n.to_string(), |f| {
+                #[allow(clippy::cast_possible_truncation)] // integral and in range, checked above
+                let i = f as i64;
+                i.to_string()
+            })
+        },
+    )
 }

@@ -438,7 +438,12 @@ impl<'a> Differ<'a> {
     }
 
     /// Compares two schemas travelling in `dir`.
-    pub(crate) fn compare(&mut self, dir: Direction, o: &'a Value, n: &'a Value) -> Vec<SchemaChange> {
+    pub(crate) fn compare(
+        &mut self,
+        dir: Direction,
+        o: &'a Value,
+        n: &'a Value,
+    ) -> Vec<SchemaChange> {
         self.dir = dir;
         self.schema(o, n)
     }
@@ -451,14 +456,18 @@ impl<'a> Differ<'a> {
         let nc = unwrap(&self.new, n);
         let mut out = Vec::new();
         if oc.nullable != nc.nullable {
-            out.push(change(SchemaChangeKind::NullableChanged { from: oc.nullable, to: nc.nullable }));
+            out.push(change(SchemaChangeKind::NullableChanged {
+                from: oc.nullable,
+                to: nc.nullable,
+            }));
         }
         out.extend(self.cached(&oc, &nc));
         out
     }
 
     fn cached(&mut self, oc: &Core<'a>, nc: &Core<'a>) -> Vec<SchemaChange> {
-        let key = (self.dir, std::ptr::from_ref(oc.node) as usize, std::ptr::from_ref(nc.node) as usize);
+        let key =
+            (self.dir, std::ptr::from_ref(oc.node) as usize, std::ptr::from_ref(nc.node) as usize);
         if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
         }
@@ -513,7 +522,10 @@ impl<'a> Differ<'a> {
             _ => {}
         }
         if vo.max_length != vn.max_length {
-            out.push(change(SchemaChangeKind::MaxLengthChanged { from: vo.max_length, to: vn.max_length }));
+            out.push(change(SchemaChangeKind::MaxLengthChanged {
+                from: vo.max_length,
+                to: vn.max_length,
+            }));
         }
         if vo.minimum != vn.minimum {
             out.push(change(SchemaChangeKind::MinimumChanged { from: vo.minimum, to: vn.minimum }));
@@ -581,9 +593,13 @@ impl<'a> Differ<'a> {
                 Some(&(_, nv)) => {
                     let is_required = vn.required.contains(name);
                     if is_required && !was_required {
-                        out.push(change(SchemaChangeKind::RequiredAdded { name: name.to_string() }));
+                        out.push(change(SchemaChangeKind::RequiredAdded {
+                            name: name.to_string(),
+                        }));
                     } else if was_required && !is_required {
-                        out.push(change(SchemaChangeKind::RequiredRemoved { name: name.to_string() }));
+                        out.push(change(SchemaChangeKind::RequiredRemoved {
+                            name: name.to_string(),
+                        }));
                     }
                     nest(out, name, self.schema(ov, nv));
                 }
@@ -614,9 +630,8 @@ impl<'a> Differ<'a> {
         let mut nested = Vec::new();
         let mut unmatched = Vec::new();
         for (i, o) in olds.iter().enumerate() {
-            let by_name = old_names[i].and_then(|name| {
-                (0..news.len()).find(|&j| !used[j] && new_names[j] == Some(name))
-            });
+            let by_name = old_names[i]
+                .and_then(|name| (0..news.len()).find(|&j| !used[j] && new_names[j] == Some(name)));
             match by_name {
                 Some(j) => {
                     used[j] = true;
@@ -627,13 +642,15 @@ impl<'a> Differ<'a> {
         }
         let mut removed = Vec::new();
         for i in unmatched {
-            let twin = (0..news.len()).find(|&j| !used[j] && self.schema(&olds[i], &news[j]).is_empty());
+            let twin =
+                (0..news.len()).find(|&j| !used[j] && self.schema(&olds[i], &news[j]).is_empty());
             match twin {
                 Some(j) => used[j] = true,
                 None => removed.push(label(&self.old, &olds[i])),
             }
         }
-        let added = (0..news.len()).filter(|&j| !used[j]).map(|j| label(&self.new, &news[j])).collect();
+        let added =
+            (0..news.len()).filter(|&j| !used[j]).map(|j| label(&self.new, &news[j])).collect();
         (nested, added, removed)
     }
 }

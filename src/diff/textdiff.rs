@@ -108,7 +108,8 @@ mod tests {
         let old = map(&[("a.ts", "x\ny\nz\n"), ("same.ts", "s\n"), ("gone.py", "g\n")]);
         let new = map(&[("a.ts", "x\nY\nz\nw\n"), ("same.ts", "s\n"), ("new.py", "n\n")]);
         let c = file_changes(&old, &new, "v1", "v2");
-        let paths: Vec<_> = c.iter().map(|f| (f.path.as_str(), f.status, f.added, f.removed)).collect();
+        let paths: Vec<_> =
+            c.iter().map(|f| (f.path.as_str(), f.status, f.added, f.removed)).collect();
         assert_eq!(
             paths,
             vec![

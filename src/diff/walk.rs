@@ -223,7 +223,8 @@ fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff
     };
     let (oe, ne) = (&o.endpoint, &n.endpoint);
     if oe.operation_id != ne.operation_id {
-        e.operation_id = Some(Change { from: oe.operation_id.clone(), to: ne.operation_id.clone() });
+        e.operation_id =
+            Some(Change { from: oe.operation_id.clone(), to: ne.operation_id.clone() });
     }
     if oe.deprecated != ne.deprecated {
         e.deprecated = Some(Change { from: oe.deprecated, to: ne.deprecated });
@@ -231,7 +232,8 @@ fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff
     if oe.sunset != ne.sunset {
         e.sunset = Some(Change { from: oe.sunset.clone(), to: ne.sunset.clone() });
     }
-    (e.tags_added, e.tags_removed) = list_diff(&strings(o.op.get("tags")), &strings(n.op.get("tags")));
+    (e.tags_added, e.tags_removed) =
+        list_diff(&strings(o.op.get("tags")), &strings(n.op.get("tags")));
     (e.security_added, e.security_removed) =
         list_diff(&security(o.op.get("security")), &security(n.op.get("security")));
     for (a, b) in template_params(&oe.path).into_iter().zip(template_params(&ne.path)) {
@@ -359,7 +361,12 @@ fn headers<'a>(doc: &Doc<'a>, r: &'a Value) -> Vec<Header> {
             m.iter()
                 .map(|(name, h)| Header {
                     name: name.clone(),
-                    required: doc.resolve(h).0.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    required: doc
+                        .resolve(h)
+                        .0
+                        .get("required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 })
                 .collect()
         })
@@ -379,10 +386,16 @@ fn responses<'a>(differ: &mut Differ<'a>, o: &'a Value, n: &'a Value, e: &mut En
         let (media_added, media_removed, media_modified) =
             content(differ, Direction::Response, ov.get("content"), nv.get("content"));
         let (oh, nh) = (headers(differ.old_doc(), ov), headers(differ.new_doc(), nv));
-        let headers_added: Vec<Header> =
-            nh.iter().filter(|h| !oh.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name))).cloned().collect();
-        let headers_removed: Vec<Header> =
-            oh.iter().filter(|h| !nh.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name))).cloned().collect();
+        let headers_added: Vec<Header> = nh
+            .iter()
+            .filter(|h| !oh.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name)))
+            .cloned()
+            .collect();
+        let headers_removed: Vec<Header> = oh
+            .iter()
+            .filter(|h| !nh.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name)))
+            .cloned()
+            .collect();
         if !(media_added.is_empty()
             && media_removed.is_empty()
             && media_modified.is_empty()

@@ -23,7 +23,9 @@ impl super::Rule for NewRequiredRequestProperty {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::PropertyAdded { required: true, .. } => Some(super::at_request(self.id(), e, m, c)),
+                SchemaChangeKind::PropertyAdded { required: true, .. } => {
+                    Some(super::at_request(self.id(), e, m, c))
+                }
                 _ => None,
             })
             .collect()

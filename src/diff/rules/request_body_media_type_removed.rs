@@ -28,9 +28,9 @@ impl super::Rule for RequestBodyMediaTypeRemoved {
                     Some(BodyDiff::Modified { media_removed, .. }) => media_removed,
                     _ => &[],
                 };
-                media
-                    .iter()
-                    .map(move |m| super::at_endpoint(self.id(), &e.endpoint).arg("media", m.clone()))
+                media.iter().map(move |m| {
+                    super::at_endpoint(self.id(), &e.endpoint).arg("media", m.clone())
+                })
             })
             .collect()
     }

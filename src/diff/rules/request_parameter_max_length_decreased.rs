@@ -22,12 +22,16 @@ impl super::Rule for RequestParameterMaxLengthDecreased {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.parameter_schema_changes()
             .filter_map(|(e, p, c)| match &c.kind {
-                SchemaChangeKind::MaxLengthChanged { from: Some(from), to: Some(to) } if to < from => Some(
-                    super::at_param_schema(self.id(), e, &p.param, c)
-                        .arg("property", c.property())
-                        .arg("from", from.to_string())
-                        .arg("to", to.to_string()),
-                ),
+                SchemaChangeKind::MaxLengthChanged { from: Some(from), to: Some(to) }
+                    if to < from =>
+                {
+                    Some(
+                        super::at_param_schema(self.id(), e, &p.param, c)
+                            .arg("property", c.property())
+                            .arg("from", from.to_string())
+                            .arg("to", to.to_string()),
+                    )
+                }
                 _ => None,
             })
             .collect()

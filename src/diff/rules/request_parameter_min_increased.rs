@@ -22,12 +22,16 @@ impl super::Rule for RequestParameterMinIncreased {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.parameter_schema_changes()
             .filter_map(|(e, p, c)| match &c.kind {
-                SchemaChangeKind::MinimumChanged { from: Some(from), to: Some(to) } if to > from => Some(
-                    super::at_param_schema(self.id(), e, &p.param, c)
-                        .arg("property", c.property())
-                        .arg("from", super::num(*from))
-                        .arg("to", super::num(*to)),
-                ),
+                SchemaChangeKind::MinimumChanged { from: Some(from), to: Some(to) }
+                    if to > from =>
+                {
+                    Some(
+                        super::at_param_schema(self.id(), e, &p.param, c)
+                            .arg("property", c.property())
+                            .arg("from", super::num(*from))
+                            .arg("to", super::num(*to)),
+                    )
+                }
                 _ => None,
             })
             .collect()

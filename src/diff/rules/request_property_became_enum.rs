@@ -22,7 +22,9 @@ impl super::Rule for RequestPropertyBecameEnum {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::BecameEnum if c.is_property() => Some(super::at_request(self.id(), e, m, c)),
+                SchemaChangeKind::BecameEnum if c.is_property() => {
+                    Some(super::at_request(self.id(), e, m, c))
+                }
                 _ => None,
             })
             .collect()

@@ -22,7 +22,9 @@ impl super::Rule for RequestPropertyEnumValueRemoved {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::EnumValuesRemoved(values) if c.is_property() => Some(super::at_request(self.id(), e, m, c).arg("values", super::list(values))),
+                SchemaChangeKind::EnumValuesRemoved(values) if c.is_property() => {
+                    Some(super::at_request(self.id(), e, m, c).arg("values", super::list(values)))
+                }
                 _ => None,
             })
             .collect()

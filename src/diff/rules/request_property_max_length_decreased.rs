@@ -22,9 +22,15 @@ impl super::Rule for RequestPropertyMaxLengthDecreased {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::MaxLengthChanged { from: Some(from), to: Some(to) } if to < from && c.is_property() => Some(super::at_request(self.id(), e, m, c)
-                    .arg("from", from.to_string())
-                    .arg("to", to.to_string())),
+                SchemaChangeKind::MaxLengthChanged { from: Some(from), to: Some(to) }
+                    if to < from && c.is_property() =>
+                {
+                    Some(
+                        super::at_request(self.id(), e, m, c)
+                            .arg("from", from.to_string())
+                            .arg("to", to.to_string()),
+                    )
+                }
                 _ => None,
             })
             .collect()

@@ -22,7 +22,11 @@ impl super::Rule for RequestPropertyPatternAdded {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::PatternChanged { from: None, to: Some(to) } if c.is_property() => Some(super::at_request(self.id(), e, m, c).arg("pattern", to.clone())),
+                SchemaChangeKind::PatternChanged { from: None, to: Some(to) }
+                    if c.is_property() =>
+                {
+                    Some(super::at_request(self.id(), e, m, c).arg("pattern", to.clone()))
+                }
                 _ => None,
             })
             .collect()

@@ -22,7 +22,11 @@ impl super::Rule for RequestPropertyTypeChanged {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.request_body_changes()
             .filter_map(|(e, m, c)| match &c.kind {
-                SchemaChangeKind::TypeChanged { from, to } if c.is_property() => Some(super::at_request(self.id(), e, m, c).arg("from", from.clone()).arg("to", to.clone())),
+                SchemaChangeKind::TypeChanged { from, to } if c.is_property() => Some(
+                    super::at_request(self.id(), e, m, c)
+                        .arg("from", from.clone())
+                        .arg("to", to.clone()),
+                ),
                 _ => None,
             })
             .collect()

@@ -22,7 +22,9 @@ impl super::Rule for ResponseBodyBecameNullable {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.response_body_changes()
             .filter_map(|(e, r, m, c)| match &c.kind {
-                SchemaChangeKind::NullableChanged { from: false, to: true } if !c.is_property() => Some(super::at_response(self.id(), e, r, m, c)),
+                SchemaChangeKind::NullableChanged { from: false, to: true } if !c.is_property() => {
+                    Some(super::at_response(self.id(), e, r, m, c))
+                }
                 _ => None,
             })
             .collect()

@@ -22,7 +22,9 @@ impl super::Rule for ResponseBodyOneOfAdded {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.response_body_changes()
             .filter_map(|(e, r, m, c)| match &c.kind {
-                SchemaChangeKind::OneOfAdded(labels) if !c.is_property() => Some(super::at_response(self.id(), e, r, m, c).arg("values", super::list(labels))),
+                SchemaChangeKind::OneOfAdded(labels) if !c.is_property() => Some(
+                    super::at_response(self.id(), e, r, m, c).arg("values", super::list(labels)),
+                ),
                 _ => None,
             })
             .collect()

@@ -22,7 +22,9 @@ impl super::Rule for ResponsePropertyBecameOptional {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.response_body_changes()
             .filter_map(|(e, r, m, c)| match &c.kind {
-                SchemaChangeKind::RequiredRemoved { .. } => Some(super::at_response(self.id(), e, r, m, c)),
+                SchemaChangeKind::RequiredRemoved { .. } => {
+                    Some(super::at_response(self.id(), e, r, m, c))
+                }
                 _ => None,
             })
             .collect()

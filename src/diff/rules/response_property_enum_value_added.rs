@@ -23,7 +23,9 @@ impl super::Rule for ResponsePropertyEnumValueAdded {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.response_body_changes()
             .filter_map(|(e, r, m, c)| match &c.kind {
-                SchemaChangeKind::EnumValuesAdded(values) if c.is_property() => Some(super::at_response(self.id(), e, r, m, c).arg("values", super::list(values))),
+                SchemaChangeKind::EnumValuesAdded(values) if c.is_property() => Some(
+                    super::at_response(self.id(), e, r, m, c).arg("values", super::list(values)),
+                ),
                 _ => None,
             })
             .collect()

@@ -23,7 +23,11 @@ impl super::Rule for ResponsePropertyTypeChanged {
     fn check(&self, d: &ApiDiff) -> Vec<Finding> {
         d.response_body_changes()
             .filter_map(|(e, r, m, c)| match &c.kind {
-                SchemaChangeKind::TypeChanged { from, to } if c.is_property() => Some(super::at_response(self.id(), e, r, m, c).arg("from", from.clone()).arg("to", to.clone())),
+                SchemaChangeKind::TypeChanged { from, to } if c.is_property() => Some(
+                    super::at_response(self.id(), e, r, m, c)
+                        .arg("from", from.clone())
+                        .arg("to", to.clone()),
+                ),
                 _ => None,
             })
             .collect()

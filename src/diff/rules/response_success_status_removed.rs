@@ -23,10 +23,9 @@ impl super::Rule for ResponseSuccessStatusRemoved {
         d.endpoints_modified
             .iter()
             .flat_map(|e| {
-                e.responses_removed
-                    .iter()
-                    .filter(|s| s.starts_with('2'))
-                    .map(move |s| super::at_endpoint(self.id(), &e.endpoint).arg("status", s.clone()))
+                e.responses_removed.iter().filter(|s| s.starts_with('2')).map(move |s| {
+                    super::at_endpoint(self.id(), &e.endpoint).arg("status", s.clone())
+                })
             })
             .collect()
     }
