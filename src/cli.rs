@@ -68,6 +68,19 @@ pub enum Command {
         #[arg(long, value_enum, value_name = "LEVEL")]
         fail_on: Option<Level>,
     },
+    /// Watch the backend and regenerate what a change affects (the daemon).
+    Watch,
+    /// Print the daemon's state, the last run per group and the last error.
+    Status,
+    /// Ask the running daemon to regenerate now (or run once without one).
+    Regen {
+        /// Only these groups (comma-separated or repeated).
+        #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+        groups: Vec<String>,
+        /// Wait for the run and print its result.
+        #[arg(long)]
+        wait: bool,
+    },
     /// List, show and restore archived versions.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -148,6 +161,12 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Watch => {
+            crate::daemon::watch(&cli.config).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => crate::status::print(&cli.config),
+        Command::Regen { groups, wait } => crate::daemon::regen(&cli.config, groups, *wait),
     }
 }
 

@@ -549,8 +549,45 @@ pub fn compare_with(
     Report {
         base_version: old.info.version.clone(),
         revision_version: new.info.version.clone(),
-        findings: findings.into_iter().map(|(_, f)| f).collect(),
+        findings: merge_media(findings.into_iter().map(|(_, f)| f).collect()),
     }
+}
+
+/// One finding per change, not per media type: DRF bodies come as JSON,
+/// form and multipart with one schema, and a property removed from it is one
+/// change. Findings equal but for their `media` keep the first (its pointer)
+/// and list every media type.
+fn merge_media(findings: Vec<Finding>) -> Vec<Finding> {
+    use std::collections::HashMap;
+    let key = |f: &Finding| {
+        let args: Vec<_> = f.args.iter().filter(|(k, _)| *k != "media").collect();
+        format!("{}\0{:?}\0{:?}\0{args:?}", f.rule_id, f.method, f.path)
+    };
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        if f.get("media").is_none() {
+            out.push(f);
+            continue;
+        }
+        let k = key(&f);
+        match first.get(&k) {
+            Some(&i) => {
+                let media = f.get("media").unwrap_or_default().to_string();
+                if let Some((_, v)) = out[i].args.iter_mut().find(|(k, _)| *k == "media")
+                    && !v.split(", ").any(|m| m == media)
+                {
+                    v.push_str(", ");
+                    v.push_str(&media);
+                }
+            }
+            None => {
+                first.insert(k, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Level first (highest first), then endpoint (document-wide findings after

@@ -145,21 +145,27 @@ pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, Ru
     let loaded = load_api(cfg)?;
     let mut report =
         run_on(cfg, &groups, &loaded.api, loaded.spec_hash.clone(), loaded.warnings.clone());
-    if let Some(a) = &cfg.archive {
-        let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
-        let recorded = archive.clean_leftovers().and_then(|()| {
-            if archive.needs_version(&current_outputs(cfg)) {
-                archive_version(cfg, &archive, &loaded, trigger)
-            } else {
-                Ok(None)
-            }
-        });
-        match recorded {
-            Ok(id) => report.archived = id,
-            Err(e) => report.archive_error = Some(e.to_string()),
-        }
-    }
+    archive_step(cfg, &loaded, &mut report, trigger);
     Ok(report)
+}
+
+/// After a run: cleans archive leftovers and records a version when the
+/// outputs on disk differ from the newest one (also catching up a run that
+/// was killed between its commit and its archive step).
+pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigger: &str) {
+    let Some(a) = &cfg.archive else { return };
+    let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
+    let recorded = archive.clean_leftovers().and_then(|()| {
+        if archive.needs_version(&current_outputs(cfg)) {
+            archive_version(cfg, &archive, loaded, trigger)
+        } else {
+            Ok(None)
+        }
+    });
+    match recorded {
+        Ok(id) => report.archived = id,
+        Err(e) => report.archive_error = Some(e.to_string()),
+    }
 }
 
 /// The (path, lowercase method) of every operation the group takes.

@@ -6,8 +6,9 @@
 //! package.
 //!
 //! Generation runs once per test binary (the first test to need it does it)
-//! into `target/tmp/corpus/<document>/out`; the checkers keep their caches
-//! beside it, so a second run only re-checks what changed. Documents run in
+//! into `target/tmp/corpus/<document>/out`, with the Python package named
+//! after the document. The checkers keep their caches under `target/tmp`, so
+//! a second run only re-checks what changed. Documents run in
 //! parallel, one external process per core across all tests
 //! ([`util::with_job_slot`]).
 //!
@@ -95,8 +96,9 @@ fn generate_one(spec: &Path, root: &Path) -> Doc {
     std::fs::create_dir_all(&dir).expect("create corpus work dir");
     let spec = spec.canonicalize().expect("canonical spec path");
     let config = dir.join("apigend.toml");
-    std::fs::write(&config, util::config_toml(&spec, "out", GROUP, Languages::BOTH))
-        .expect("write config");
+    let package = python_package(&stem);
+    let toml = util::config_toml_with_package(&spec, "out", GROUP, Languages::BOTH, Some(&package));
+    std::fs::write(&config, toml).expect("write config");
 
     let generated = util::with_job_slot(|| {
         let started = Instant::now();
@@ -116,6 +118,21 @@ fn generate_one(spec: &Path, root: &Path) -> Doc {
         }
     });
     Doc { name, dir, generated }
+}
+
+/// The Python package of a document's client: its file stem as an
+/// identifier. Distinct names let every document share one mypy cache (the
+/// standard library, pydantic and httpx are analysed once, not once per
+/// document) without their own modules overwriting each other's entries.
+fn python_package(stem: &str) -> String {
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "doc_");
+    }
+    name
 }
 
 /// One line per document, slowest first, printed past the capture so the
@@ -303,6 +320,9 @@ fn corpus_typescript_typechecks() {
 fn corpus_python_typechecks_and_imports() {
     let tools = util::tools();
     let Some(docs) = generated("corpus_python_typechecks_and_imports") else { return };
+    // Shared by all documents; mypy replaces cache files atomically, so the
+    // concurrent runs can share it.
+    let mypy_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-mypy-cache");
     check_all("corpus: mypy --strict + import every module", docs, |doc| {
         let python_dir = doc.group_dir().join("python");
         let packages = util::python_packages_in(&python_dir);
@@ -310,7 +330,7 @@ fn corpus_python_typechecks_and_imports() {
             return Err(format!("no Python package under {}", python_dir.display()));
         }
         let mut problems = Vec::new();
-        if let Err(e) = util::mypy_check(&tools, &doc.dir.join("mypy-cache"), &packages) {
+        if let Err(e) = util::mypy_check(&tools, &mypy_cache, &packages) {
             problems.push(e);
         }
         if let Err(e) = util::python_import_all(&tools, &packages) {

@@ -29,3 +29,9 @@ mod cli;
 
 /// SIGKILL at random moments: output and archive are never half-written.
 mod crash;
+
+/// Each diff rule alone on its base/revision pair, and the registry.
+mod diff_rules;
+
+/// The diff report on real pairs of API versions (`../shared/pairs`).
+mod diff_pairs;

@@ -89,6 +89,17 @@ impl Languages {
 /// apps by tag, output under `output_dir` (relative to the config file),
 /// no archive.
 pub fn config_toml(spec: &Path, output_dir: &str, group: &str, langs: Languages) -> String {
+    config_toml_with_package(spec, output_dir, group, langs, None)
+}
+
+/// [`config_toml`], with the group's `python_package` set when given.
+pub fn config_toml_with_package(
+    spec: &Path,
+    output_dir: &str,
+    group: &str,
+    langs: Languages,
+    python_package: Option<&str>,
+) -> String {
     let mut s = String::new();
     writeln!(s, "output_dir = {}", toml_str(output_dir)).unwrap();
     writeln!(s).unwrap();
@@ -110,6 +121,9 @@ pub fn config_toml(spec: &Path, output_dir: &str, group: &str, langs: Languages)
     writeln!(s, "[[groups]]").unwrap();
     writeln!(s, "name = {}", toml_str(group)).unwrap();
     writeln!(s, "apps = [\"*\"]").unwrap();
+    if let Some(package) = python_package {
+        writeln!(s, "python_package = {}", toml_str(package)).unwrap();
+    }
     s
 }
 

@@ -504,7 +504,10 @@ impl<'a> Differ<'a> {
         let vn = view(&self.new, nc.node, 0);
         let (to, tn) = (type_of(&vo), type_of(&vn));
         if to != tn {
-            return vec![change(SchemaChangeKind::TypeChanged { from: to, to: tn })];
+            let kind = self.union_step(oc, nc, &vo, &vn);
+            return vec![change(
+                kind.unwrap_or(SchemaChangeKind::TypeChanged { from: to, to: tn }),
+            )];
         }
         let mut out = Vec::new();
         match (&vo.enumeration, &vn.enumeration) {
@@ -567,6 +570,63 @@ impl<'a> Differ<'a> {
             }
         }
         out
+    }
+
+    /// A schema that became a union of itself and other branches (InvenTree
+    /// 525: `string(uri)` → `oneOf: [string(uri), string(maxLength 0)]`) is
+    /// branches added, not a new type; a union that became one of its own
+    /// branches (CVAT: `AnnotationsRead` → `LabeledData`) is branches
+    /// removed. Direction then decides: widening a response or narrowing a
+    /// request breaks clients, the opposite does not.
+    fn union_step(
+        &mut self,
+        oc: &Core<'a>,
+        nc: &Core<'a>,
+        vo: &View<'a>,
+        vn: &View<'a>,
+    ) -> Option<SchemaChangeKind> {
+        let plain = |v: &View<'_>| v.one_of.is_none() && v.any_of.is_none();
+        if plain(vo) {
+            for (branches, any) in [(vn.one_of, false), (vn.any_of, true)] {
+                let Some(branches) = branches else { continue };
+                let twin = branches.iter().position(|b| {
+                    let bc = unwrap(&self.new, b);
+                    self.cached(oc, &bc).is_empty()
+                })?;
+                let others = branches
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != twin)
+                    .map(|(_, b)| label(&self.new, b))
+                    .collect();
+                return Some(if any {
+                    SchemaChangeKind::AnyOfAdded(others)
+                } else {
+                    SchemaChangeKind::OneOfAdded(others)
+                });
+            }
+        }
+        if plain(vn) {
+            for (branches, any) in [(vo.one_of, false), (vo.any_of, true)] {
+                let Some(branches) = branches else { continue };
+                let twin = branches.iter().position(|b| {
+                    let bc = unwrap(&self.old, b);
+                    self.cached(&bc, nc).is_empty()
+                })?;
+                let others = branches
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != twin)
+                    .map(|(_, b)| label(&self.old, b))
+                    .collect();
+                return Some(if any {
+                    SchemaChangeKind::AnyOfRemoved(others)
+                } else {
+                    SchemaChangeKind::OneOfRemoved(others)
+                });
+            }
+        }
+        None
     }
 
     /// A property is seen only if it travels in this direction.

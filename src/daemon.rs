@@ -1,0 +1,864 @@
+//! `apigend watch`: the daemon loop, and `apigend regen`, its client.
+//!
+//! One tokio task (a current-thread runtime) owns all state: the config,
+//! the watcher, the debouncer, the content ledger and the status. Runs go
+//! to `spawn_blocking` (the pipeline is synchronous and parallel inside), so
+//! the loop keeps answering signals and the control socket while a run is in
+//! flight. The clock is read here and only here (STYLE rule 10).
+//!
+//! Lifecycle (STYLE rule 11): a synthetic "startup" request brings every
+//! group up to date; then batches from the debouncer become runs, at most one
+//! at a time, with everything that arrives meanwhile queued into exactly one
+//! follow-up. A rescan or overflow regenerates everything (fingerprints keep
+//! that cheap). SIGHUP swaps the config, keeping the old one when the new one
+//! is invalid. SIGTERM/SIGINT stop taking batches, let a commit in flight
+//! finish (a run still obtaining its spec has written nothing and is simply
+//! abandoned), and exit 0; a second SIGINT exits at once.
+//!
+//! Errors come in two tiers (STYLE rule 12): [`DaemonError`] (bad config at
+//! start, the lock held, the watcher or socket failing) ends the process
+//! non-zero so a supervisor restarts it; a failing run (bad spec, failing or
+//! hanging spec command, unreachable URL) is logged with its cause, recorded
+//! in the status file, and the loop goes on with the last good output in
+//! place.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::{self, Config};
+use crate::output;
+use crate::pipeline::{self, Outcome, RunError, RunReport};
+use crate::status::{
+    ErrorRecord, GroupStatus, InstanceLock, LockError, RunSummary, RuntimePaths, State, Status,
+    unix_now,
+};
+use crate::watch::{Batch, Debouncer, Plan, Source, SpecEvent, Trigger, WatchError};
+
+/// Room for this many events between the watcher thread and the loop; past
+/// it the source sets its rescan flag instead of dropping events.
+const EVENT_CAPACITY: usize = 4096;
+
+/// A problem that stops the daemon (exit non-zero, so systemd or launchd
+/// restarts it or the user sees it at once).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// The config cannot be used at start.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// Another daemon runs for this config.
+    #[error(
+        "{config}: another apigend daemon{} is already watching this project; stop it first, or ask it to regenerate with `apigend regen`",
+        .pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Locked {
+        /// The config file.
+        config: String,
+        /// The holder, if known.
+        pid: Option<u32>,
+    },
+    /// The watcher cannot start.
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+    /// Runtime files, the socket, signals or the async runtime.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+///
+/// # Errors
+/// See [`DaemonError`].
+pub fn watch(config_path: &Path) -> Result<(), DaemonError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DaemonError::Runtime(format!("cannot start the async runtime: {e}")))?;
+    let result = rt.block_on(run_daemon(config_path));
+    // A run abandoned at shutdown may still be blocked in its spec command;
+    // do not wait for it (it has written nothing).
+    rt.shutdown_background();
+    result
+}
+
+/// The phases of a run, shared with its blocking thread so shutdown can
+/// tell "nothing written yet" from "commit in flight" without a race.
+const OBTAINING: u8 = 0;
+const COMMITTING: u8 = 1;
+const ABANDONED: u8 = 2;
+
+/// What a run's thread hands back.
+enum JobOutcome {
+    Done { report: RunReport, before: HashMap<PathBuf, String> },
+    Failed(RunError),
+    Abandoned,
+}
+
+struct Job {
+    number: u64,
+    batch: Batch,
+    trigger: String,
+    started: Instant,
+    phase: Arc<AtomicU8>,
+    handle: tokio::task::JoinHandle<JobOutcome>,
+}
+
+/// A control request (`apigend regen`), one JSON line on the socket.
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    cmd: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    wait: bool,
+}
+
+/// The answer: queued, or the result of the run that covered the request.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Reply {
+    ok: bool,
+    #[serde(default)]
+    queued: bool,
+    #[serde(default)]
+    run: Option<RunSummary>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+struct Daemon {
+    config_path: PathBuf,
+    cfg: Arc<Config>,
+    paths: RuntimePaths,
+    source: Source,
+    events_tx: mpsc::Sender<SpecEvent>,
+    debouncer: Debouncer,
+    /// Content gate: the hash of each trigger file as last seen (`None`:
+    /// absent). A trigger whose bytes did not change is dropped, which also
+    /// stops the spec command's own write of the spec file from triggering
+    /// another run.
+    ledger: HashMap<PathBuf, Option<String>>,
+    status: Status,
+    job: Option<Job>,
+    runs: u64,
+    next_ticket: u64,
+    waiters: HashMap<u64, oneshot::Sender<Reply>>,
+    stopping: bool,
+    ready_sent: bool,
+}
+
+async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
+    let cfg = config::load(config_path)?;
+    let paths = RuntimePaths::for_config(&cfg.file).map_err(DaemonError::Runtime)?;
+    let _lock = match InstanceLock::try_acquire(&paths) {
+        Ok(l) => l,
+        Err(LockError::Held(pid)) => {
+            return Err(DaemonError::Locked { config: cfg.file.display().to_string(), pid });
+        }
+        Err(LockError::Io(e)) => return Err(DaemonError::Runtime(e)),
+    };
+    // We hold the lock, so a socket file left behind is stale.
+    let _ = std::fs::remove_file(&paths.socket);
+    let listener = UnixListener::bind(&paths.socket).map_err(|e| {
+        DaemonError::Runtime(format!(
+            "{}: cannot listen for `apigend regen`: {e}",
+            paths.socket.display()
+        ))
+    })?;
+    let sig = |kind: SignalKind, name: &str| {
+        signal(kind)
+            .map_err(|e| DaemonError::Runtime(format!("cannot install the {name} handler: {e}")))
+    };
+    let mut sigterm = sig(SignalKind::terminate(), "SIGTERM")?;
+    let mut sigint = sig(SignalKind::interrupt(), "SIGINT")?;
+    let mut sighup = sig(SignalKind::hangup(), "SIGHUP")?;
+
+    let (events_tx, mut events_rx) = mpsc::channel(EVENT_CAPACITY);
+    let plan = Plan::from_config(&cfg)?;
+    let source = Source::start(&plan, events_tx.clone())?;
+    tracing::info!(
+        config = %cfg.file.display(),
+        backend = source.backend().as_str(),
+        directories = source.watch_count(),
+        "watching"
+    );
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<(Request, oneshot::Sender<Reply>)>(64);
+    let status = Status {
+        pid: std::process::id(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config: cfg.file.display().to_string(),
+        state: State::Starting,
+        backend: source.backend().as_str().to_string(),
+        watched_dirs: source.watch_count(),
+        socket: paths.socket.display().to_string(),
+        started_at: unix_now(),
+        runs: 0,
+        last_run: None,
+        groups: BTreeMap::new(),
+        last_error: None,
+    };
+    let mut d = Daemon {
+        config_path: config_path.to_path_buf(),
+        debouncer: Debouncer::for_window(cfg.watch.debounce),
+        cfg: Arc::new(cfg),
+        paths,
+        source,
+        events_tx,
+        ledger: HashMap::new(),
+        status,
+        job: None,
+        runs: 0,
+        next_ticket: 1,
+        waiters: HashMap::new(),
+        stopping: false,
+        ready_sent: false,
+    };
+    d.write_status();
+    // The synthetic "everything changed" event (watchexec's kickstart).
+    let now = Instant::now();
+    d.debouncer
+        .push(Trigger::Now { reason: "startup".into(), groups: Vec::new(), ticket: None }, now);
+
+    loop {
+        d.maybe_start_run();
+        if d.stopping && d.job.is_none() {
+            break;
+        }
+        let deadline = d.debouncer.next_deadline().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            Some(ev) = events_rx.recv() => d.on_event(ev),
+            () = sleep_until(deadline), if deadline.is_some() => {}
+            outcome = join(&mut d.job) => d.on_job_done(outcome),
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    tokio::spawn(serve_client(stream, ctl_tx.clone()));
+                }
+            }
+            Some((req, reply)) = ctl_rx.recv() => d.on_request(req, reply),
+            _ = sigterm.recv() => d.on_stop("SIGTERM"),
+            _ = sigint.recv() => {
+                if d.stopping {
+                    tracing::warn!("second SIGINT: exiting at once (an interrupted commit is finished on the next start)");
+                    std::process::exit(130);
+                }
+                d.on_stop("SIGINT");
+            }
+            _ = sighup.recv() => d.reload(),
+        }
+        if d.source.rescan_needed.swap(false, Ordering::AcqRel) {
+            d.debouncer.push(
+                Trigger::Rescan("too many file events at once; some were not recorded".into()),
+                Instant::now(),
+            );
+        }
+    }
+    d.status.state = State::Stopped;
+    d.write_status();
+    for (_, w) in d.waiters.drain() {
+        let _ = w.send(Reply { error: Some("the daemon is stopping".into()), ..Reply::default() });
+    }
+    let _ = std::fs::remove_file(&d.paths.socket);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits for the job in flight; pending forever when there is none.
+async fn join(job: &mut Option<Job>) -> Result<JobOutcome, tokio::task::JoinError> {
+    match job {
+        Some(j) => (&mut j.handle).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Daemon {
+    fn on_event(&mut self, ev: SpecEvent) {
+        let now = Instant::now();
+        match ev {
+            SpecEvent::Changed(p) => {
+                tracing::debug!(path = %p.display(), "changed");
+                self.debouncer.push(Trigger::Path(p), now);
+            }
+            SpecEvent::DirAppeared(p) => match self.source.add_tree(&p) {
+                Ok(0) => {}
+                Ok(_) => self.debouncer.push(Trigger::Path(p), now),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    self.debouncer.push(Trigger::Rescan(e.to_string()), now);
+                }
+            },
+            SpecEvent::DirGone(p) => {
+                self.source.forget_tree(&p);
+                self.debouncer.push(Trigger::Path(p), now);
+            }
+            SpecEvent::IgnoreChanged(p) => {
+                tracing::info!(path = %p.display(), "ignore rules changed; re-planning watches");
+                if let Err(e) = self.replan() {
+                    tracing::error!("{e}; keeping the previous watches");
+                }
+            }
+            SpecEvent::Rescan(why) => {
+                tracing::warn!("{why}; regenerating everything");
+                self.debouncer.push(Trigger::Rescan(why), now);
+            }
+        }
+    }
+
+    /// Rebuilds the watcher from the current config.
+    fn replan(&mut self) -> Result<(), WatchError> {
+        let plan = Plan::from_config(&self.cfg)?;
+        self.source = Source::start(&plan, self.events_tx.clone())?;
+        self.status.backend = self.source.backend().as_str().to_string();
+        self.status.watched_dirs = self.source.watch_count();
+        Ok(())
+    }
+
+    fn on_request(&mut self, req: Request, reply: oneshot::Sender<Reply>) {
+        if req.cmd != "regen" {
+            let _ = reply.send(Reply {
+                error: Some(format!(
+                    "unknown request `{}`; this daemon understands `regen`",
+                    req.cmd
+                )),
+                ..Reply::default()
+            });
+            return;
+        }
+        if let Err(e) = pipeline::select_groups(&self.cfg, &req.groups) {
+            let _ = reply.send(Reply { error: Some(e.to_string()), ..Reply::default() });
+            return;
+        }
+        if self.stopping {
+            let _ = reply
+                .send(Reply { error: Some("the daemon is stopping".into()), ..Reply::default() });
+            return;
+        }
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let reason = if req.groups.is_empty() {
+            "regen request".to_string()
+        } else {
+            format!("regen request ({})", req.groups.join(", "))
+        };
+        self.debouncer.push(
+            Trigger::Now { reason, groups: req.groups, ticket: Some(ticket) },
+            Instant::now(),
+        );
+        if req.wait {
+            self.waiters.insert(ticket, reply);
+        } else {
+            let _ = reply.send(Reply { ok: true, queued: true, ..Reply::default() });
+        }
+    }
+
+    fn on_stop(&mut self, signal: &str) {
+        if self.stopping {
+            return;
+        }
+        self.stopping = true;
+        sd_notify("STOPPING=1");
+        match &self.job {
+            Some(job)
+                if job
+                    .phase
+                    .compare_exchange(OBTAINING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok() =>
+            {
+                // Nothing was written yet: leave the run behind.
+                tracing::info!(
+                    run = job.number,
+                    "{signal}: stopping; the run in flight had written nothing and is abandoned"
+                );
+                self.job = None;
+            }
+            Some(job) => {
+                tracing::info!(run = job.number, "{signal}: stopping after the commit in flight");
+            }
+            None => tracing::info!("{signal}: stopping"),
+        }
+    }
+
+    /// SIGHUP: load the config again; keep the old one if the new one (or
+    /// its watch plan) is invalid. Wrapped in systemd's reload protocol.
+    fn reload(&mut self) {
+        sd_notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+        tracing::info!(config = %self.config_path.display(), "SIGHUP: reloading the config");
+        let result = config::load(&self.config_path).map_err(|e| e.to_string()).and_then(|cfg| {
+            let plan = Plan::from_config(&cfg).map_err(|e| e.to_string())?;
+            let source = Source::start(&plan, self.events_tx.clone()).map_err(|e| e.to_string())?;
+            Ok((cfg, source))
+        });
+        match result {
+            Ok((cfg, source)) => {
+                self.debouncer.set_windows(cfg.watch.debounce);
+                self.cfg = Arc::new(cfg);
+                self.source = source;
+                self.status.backend = self.source.backend().as_str().to_string();
+                self.status.watched_dirs = self.source.watch_count();
+                tracing::info!(
+                    directories = self.source.watch_count(),
+                    "config reloaded; regenerating what it changed"
+                );
+                self.debouncer.push(Trigger::Rescan("config reloaded".into()), Instant::now());
+            }
+            Err(e) => {
+                tracing::error!("config reload failed, keeping the previous config: {e}");
+                self.status.last_error = Some(ErrorRecord {
+                    run: 0,
+                    at: unix_now(),
+                    message: format!("config reload failed, kept the previous config: {e}"),
+                });
+                self.write_status();
+            }
+        }
+        sd_notify(&format!("READY=1\nSTATUS={}", self.status_line()));
+    }
+
+    /// Takes a due batch, passes it through the content gate and starts its
+    /// run.
+    fn maybe_start_run(&mut self) {
+        if self.stopping || self.job.is_some() {
+            return;
+        }
+        let Some(mut batch) = self.debouncer.take_ready(Instant::now()) else { return };
+        self.gate(&mut batch);
+        if batch.is_empty() {
+            tracing::debug!("changes without new content; nothing to do");
+            self.debouncer.finished();
+            return;
+        }
+        self.runs += 1;
+        let number = self.runs;
+        let trigger = describe(&batch, &self.cfg.root);
+        let only: Vec<String> = batch.groups.iter().flatten().cloned().collect();
+        tracing::info!(run = number, trigger = %trigger, "run started");
+        let cfg = Arc::clone(&self.cfg);
+        let phase = Arc::new(AtomicU8::new(OBTAINING));
+        let job_phase = Arc::clone(&phase);
+        let handle = tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase));
+        self.job = Some(Job { number, batch, trigger, started: Instant::now(), phase, handle });
+        self.status.state = State::Generating;
+        self.write_status();
+        sd_notify(&format!("STATUS=generating (run #{number})"));
+    }
+
+    /// Drops paths whose bytes are what we last saw.
+    fn gate(&mut self, batch: &mut Batch) {
+        batch.paths.retain(|p| {
+            let now = std::fs::read(p).ok().map(|b| output::hash(&b));
+            match self.ledger.get(p) {
+                Some(seen) if *seen == now => false,
+                _ => {
+                    self.ledger.insert(p.clone(), now);
+                    true
+                }
+            }
+        });
+    }
+
+    fn on_job_done(&mut self, outcome: Result<JobOutcome, tokio::task::JoinError>) {
+        let Some(job) = self.job.take() else { return };
+        self.debouncer.finished();
+        let duration_ms = u64::try_from(job.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut summary = RunSummary {
+            number: job.number,
+            trigger: job.trigger.clone(),
+            finished_at: unix_now(),
+            duration_ms,
+            ..RunSummary::default()
+        };
+        match outcome {
+            Ok(JobOutcome::Done { report, before }) => {
+                self.record_report(&report, &before, &mut summary)
+            }
+            Ok(JobOutcome::Failed(e)) => {
+                summary.result = "error".into();
+                summary.error = Some(e.to_string());
+            }
+            Ok(JobOutcome::Abandoned) => return,
+            Err(e) => {
+                summary.result = "error".into();
+                summary.error = Some(format!("internal error in the run (please report): {e}"));
+            }
+        }
+        if let Some(err) = &summary.error {
+            // The cause, then what it means for the user.
+            tracing::error!(run = job.number, "{err}");
+            tracing::warn!(
+                run = job.number,
+                "the last good output is kept; fix the cause and save again"
+            );
+            self.status.last_error = Some(ErrorRecord {
+                run: job.number,
+                at: summary.finished_at,
+                message: err.clone(),
+            });
+        }
+        tracing::info!(
+            run = job.number,
+            result = %summary.result,
+            written = %summary.written.join(","),
+            up_to_date = %summary.up_to_date.join(","),
+            failed = %summary.failed.join(","),
+            duration_ms,
+            trigger = %job.trigger,
+            "run finished"
+        );
+        self.status.runs = self.runs;
+        self.status.state = if summary.result == "ok" { State::Idle } else { State::Error };
+        self.status.last_run = Some(summary.clone());
+        self.write_status();
+        sd_notify(&format!("STATUS={}", self.status_line()));
+        if !self.ready_sent {
+            // Ready once the watches exist and the startup run is done.
+            self.ready_sent = true;
+            sd_notify("READY=1");
+        }
+        for t in &job.batch.tickets {
+            if let Some(w) = self.waiters.remove(t) {
+                let _ = w.send(Reply {
+                    ok: summary.result == "ok",
+                    run: Some(summary.clone()),
+                    error: summary.error.clone(),
+                    ..Reply::default()
+                });
+            }
+        }
+    }
+
+    /// Logs each group's outcome with its reason and fills the summary and
+    /// the status.
+    fn record_report(
+        &mut self,
+        report: &RunReport,
+        before: &HashMap<PathBuf, String>,
+        summary: &mut RunSummary,
+    ) {
+        for w in &report.warnings {
+            tracing::warn!(run = summary.number, "{w}");
+        }
+        if !report.unassigned_apps.is_empty() {
+            tracing::warn!(
+                run = summary.number,
+                "operations of these apps are in no group: {} (add them to a group's `apps`, or \"*\")",
+                report.unassigned_apps.join(", ")
+            );
+        }
+        // The spec file's bytes as this run read them: its own rewrite by
+        // the spec command is then not a change.
+        if let Some(p) = &self.cfg.spec.path {
+            let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+            self.ledger.insert(key, Some(report.spec_hash.clone()));
+        }
+        let mut groups: BTreeMap<String, GroupStatus> = BTreeMap::new();
+        for j in &report.jobs {
+            let lang = j.language.as_str();
+            let g = groups.entry(j.group.clone()).or_insert_with(|| GroupStatus {
+                run: summary.number,
+                at: summary.finished_at,
+                result: "up to date".into(),
+                why: Vec::new(),
+            });
+            match &j.outcome {
+                Outcome::UpToDate => {
+                    tracing::info!(run = summary.number, group = %j.group, language = lang, "skipped: slice unchanged");
+                }
+                Outcome::Written(stats) => {
+                    let why = why_written(before.get(&j.dir), &j.fingerprint);
+                    tracing::info!(
+                        run = summary.number,
+                        group = %j.group,
+                        language = lang,
+                        written = stats.written.len(),
+                        unchanged = stats.unchanged,
+                        removed = stats.deleted.len(),
+                        "regenerated: {why}"
+                    );
+                    if g.result != "failed" {
+                        g.result = "written".into();
+                    }
+                    g.why.push(format!("{lang}: {why}"));
+                }
+                Outcome::Failed(e) => {
+                    tracing::error!(run = summary.number, group = %j.group, language = lang, "{e}");
+                    g.result = "failed".into();
+                    g.why.push(format!("{lang}: {e}"));
+                }
+            }
+        }
+        for (name, g) in groups {
+            match g.result.as_str() {
+                "written" => summary.written.push(name.clone()),
+                "failed" => summary.failed.push(name.clone()),
+                _ => summary.up_to_date.push(name.clone()),
+            }
+            self.status.groups.insert(name, g);
+        }
+        if summary.failed.is_empty() {
+            summary.result = "ok".into();
+        } else {
+            summary.result = "failed".into();
+            summary.error = Some(format!(
+                "generating {} failed; their previous output is kept",
+                summary.failed.join(", ")
+            ));
+        }
+    }
+
+    fn status_line(&self) -> String {
+        match &self.status.last_run {
+            Some(r) => format!(
+                "{} · run #{} {}: written [{}] up to date [{}]{}",
+                self.status.state.as_str(),
+                r.number,
+                r.result,
+                r.written.join(", "),
+                r.up_to_date.join(", "),
+                r.error.as_ref().map(|e| format!(" · {}", first_line(e))).unwrap_or_default()
+            ),
+            None => self.status.state.as_str().to_string(),
+        }
+    }
+
+    fn write_status(&mut self) {
+        if let Err(e) = self.status.write(&self.paths.status) {
+            tracing::warn!("cannot write the status file: {e}");
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// The run itself, on a blocking thread: obtain and parse, then (unless
+/// shutdown abandoned us meanwhile) generate and commit.
+fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
+    let groups = match pipeline::select_groups(cfg, only) {
+        Ok(g) => g,
+        Err(e) => return JobOutcome::Failed(e),
+    };
+    let loaded = match pipeline::load_api(cfg) {
+        Ok(x) => x,
+        Err(e) => return JobOutcome::Failed(e),
+    };
+    if phase.compare_exchange(OBTAINING, COMMITTING, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        return JobOutcome::Abandoned;
+    }
+    // Fingerprints on disk before the run, to say why a group changed.
+    let mut before = HashMap::new();
+    for g in &groups {
+        for (on, dir) in [(cfg.typescript, &g.typescript_output), (cfg.python, &g.python_output)] {
+            if let Some(m) = on.then(|| output::read_manifest(dir)).flatten() {
+                before.insert(dir.clone(), m.fingerprint);
+            }
+        }
+    }
+    let mut report = pipeline::run_on(
+        cfg,
+        &groups,
+        &loaded.api,
+        loaded.spec_hash.clone(),
+        loaded.warnings.clone(),
+    );
+    pipeline::archive_step(cfg, &loaded, &mut report, "watch");
+    JobOutcome::Done { report, before }
+}
+
+fn why_written(old: Option<&String>, new: &str) -> String {
+    let short = |s: &str| s.chars().take(12).collect::<String>();
+    match old {
+        None => "no previous output".into(),
+        Some(o) if o != new => format!("slice changed (fingerprint {} → {})", short(o), short(new)),
+        Some(_) => "files on disk differed from the last commit (edited or incomplete)".into(),
+    }
+}
+
+/// A short human description of what triggered a batch.
+fn describe(batch: &Batch, root: &Path) -> String {
+    let mut parts: Vec<String> = batch.requests.clone();
+    parts.extend(batch.rescan.iter().map(|r| format!("rescan: {r}")));
+    let shown: Vec<String> = batch
+        .paths
+        .iter()
+        .take(3)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    if !shown.is_empty() {
+        let more = batch.paths.len().saturating_sub(shown.len());
+        let mut s = shown.join(", ");
+        if more > 0 {
+            s.push_str(&format!(" and {more} more"));
+        }
+        parts.push(s);
+    }
+    parts.join("; ")
+}
+
+/// One control connection: a request line in, a reply line out.
+async fn serve_client(stream: UnixStream, ctl: mpsc::Sender<(Request, oneshot::Sender<Reply>)>) {
+    let (r, mut w) = stream.into_split();
+    let mut line = String::new();
+    let mut reader = BufReader::new(r);
+    let read = tokio::time::timeout(Duration::from_secs(10), reader.read_line(&mut line));
+    let reply = match read.await {
+        Ok(Ok(_)) => match serde_json::from_str::<Request>(&line) {
+            Ok(req) => {
+                let (tx, rx) = oneshot::channel();
+                if ctl.send((req, tx)).await.is_err() {
+                    Reply { error: Some("the daemon is stopping".into()), ..Reply::default() }
+                } else {
+                    rx.await.unwrap_or_else(|_| Reply {
+                        error: Some("the daemon is stopping".into()),
+                        ..Reply::default()
+                    })
+                }
+            }
+            Err(e) => Reply { error: Some(format!("bad request: {e}")), ..Reply::default() },
+        },
+        _ => return,
+    };
+    let mut out = serde_json::to_vec(&reply).unwrap_or_default();
+    out.push(b'\n');
+    let _ = w.write_all(&out).await;
+}
+
+/// `apigend regen`: asks the running daemon for a run (and with `wait`,
+/// waits for its result); without a daemon, runs once in this process.
+///
+/// # Errors
+/// The config cannot be loaded, or the daemon cannot be reached although it
+/// holds the lock.
+pub fn regen(config_path: &Path, groups: &[String], wait: bool) -> Result<ExitCode, String> {
+    use std::io::{BufRead as _, Write as _};
+    let paths = RuntimePaths::for_config(config_path)?;
+    match std::os::unix::net::UnixStream::connect(&paths.socket) {
+        Ok(mut stream) => {
+            let req = Request { cmd: "regen".into(), groups: groups.to_vec(), wait };
+            let mut line = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
+            line.push(b'\n');
+            let io = |e: std::io::Error| {
+                format!("{}: talking to the daemon: {e}", paths.socket.display())
+            };
+            stream.write_all(&line).map_err(io)?;
+            let mut answer = String::new();
+            std::io::BufReader::new(stream).read_line(&mut answer).map_err(io)?;
+            let reply: Reply = serde_json::from_str(&answer).map_err(|e| {
+                format!("{}: unreadable answer from the daemon: {e}", paths.socket.display())
+            })?;
+            if let Some(run) = &reply.run {
+                println!(
+                    "run #{}: {}; written [{}], up to date [{}]{}",
+                    run.number,
+                    run.result,
+                    run.written.join(", "),
+                    run.up_to_date.join(", "),
+                    if run.failed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", failed [{}]", run.failed.join(", "))
+                    }
+                );
+            } else if reply.queued {
+                println!(
+                    "queued; the daemon regenerates shortly (`apigend status` shows the result)"
+                );
+            }
+            match reply.error {
+                Some(e) => Err(e),
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
+        Err(_) => one_shot(config_path, &paths, groups),
+    }
+}
+
+/// No daemon answers: regenerate here, under the daemon's lock so a daemon
+/// starting meanwhile cannot write the same output at the same time.
+fn one_shot(
+    config_path: &Path,
+    paths: &RuntimePaths,
+    groups: &[String],
+) -> Result<ExitCode, String> {
+    let cfg = config::load(config_path).map_err(|e| e.to_string())?;
+    let _lock = match InstanceLock::try_acquire(paths) {
+        Ok(l) => l,
+        Err(LockError::Held(pid)) => {
+            return Err(format!(
+                "{}: a daemon{} holds the lock but does not answer on {}; it may be starting, try again",
+                cfg.file.display(),
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                paths.socket.display()
+            ));
+        }
+        Err(LockError::Io(e)) => return Err(e),
+    };
+    tracing::info!("no daemon is running; generating once");
+    let report = pipeline::run(&cfg, groups, "regen").map_err(|e| e.to_string())?;
+    for j in &report.jobs {
+        let what = format!("{}/{}", j.group, j.language.as_str());
+        match &j.outcome {
+            Outcome::UpToDate => println!("{what}: up to date"),
+            Outcome::Written(s) => println!(
+                "{what}: {} written, {} unchanged, {} removed",
+                s.written.len(),
+                s.unchanged,
+                s.deleted.len()
+            ),
+            Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
+        }
+    }
+    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Sends a datagram to systemd's notify socket when there is one
+/// (`Type=notify`); a no-op elsewhere (a terminal, launchd).
+fn sd_notify(state: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::SocketAddrExt as _;
+        use std::os::unix::net::{SocketAddr, UnixDatagram};
+        let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
+        let bytes = path.as_encoded_bytes();
+        // `@name` is an abstract socket.
+        let addr = match bytes.strip_prefix(b"@") {
+            Some(name) => SocketAddr::from_abstract_name(name),
+            None => SocketAddr::from_pathname(&path),
+        };
+        let sent = addr.and_then(|addr| {
+            let sock = UnixDatagram::unbound()?;
+            sock.send_to_addr(state.as_bytes(), &addr)
+        });
+        if let Err(e) = sent {
+            tracing::debug!("sd_notify: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = state;
+}
+
+/// CLOCK_MONOTONIC in microseconds, as systemd's reload protocol wants.
+fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime(2) writes into the timespec we own.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts);
+    }
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000
+}
