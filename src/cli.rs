@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::commands;
 use crate::config;
+use crate::diff::Level;
+use crate::diff::cli::Format;
 use crate::pipeline::{self, Outcome, RunReport};
 
 /// Keeps typed TypeScript and Python API clients in step with an OpenAPI
@@ -44,6 +47,27 @@ pub enum Command {
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
     },
+    /// Exit non-zero when the committed output is stale against the spec
+    /// (like `cargo fmt --check`), or when the API changed at or above
+    /// `--fail-on` against the newest archive version.
+    Check {
+        /// Also fail on API changes of this level or above.
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        fail_on: Option<Level>,
+    },
+    /// Compare two spec files and report what changed and what breaks.
+    Diff {
+        /// The old spec.
+        old: PathBuf,
+        /// The new spec.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 1 when a change of this level or above is found.
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        fail_on: Option<Level>,
+    },
     /// Watch the backend and regenerate what a change affects (the daemon).
     Watch,
     /// Print the daemon's state, the last run per group and the last error.
@@ -56,6 +80,29 @@ pub enum Command {
         /// Wait for the run and print its result.
         #[arg(long)]
         wait: bool,
+    },
+    /// List, show and restore archived versions.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+/// `apigend archive …`.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Versions with time, verdict, changed groups and trigger.
+    List,
+    /// Print a version's report (`latest` for the newest).
+    Show {
+        /// Version id, as `archive list` prints it.
+        version: String,
+    },
+    /// Put a version's files back in the output directories.
+    Restore {
+        /// Version id, as `archive list` prints it.
+        version: String,
+        /// Only these groups (comma-separated or repeated).
+        #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+        groups: Vec<String>,
     },
 }
 
@@ -87,9 +134,32 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Generate { groups } => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
-            let report = pipeline::run(&cfg, groups).map_err(|e| e.to_string())?;
+            let report = pipeline::run(&cfg, groups, "generate").map_err(|e| e.to_string())?;
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Diff { old, new, format, fail_on } => {
+            let out = crate::diff::cli::run_diff_command(old, new, *format, *fail_on)?;
+            print!("{}", out.text);
+            Ok(out.exit_code())
+        }
+        Command::Check { fail_on } => {
+            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            let (text, ok) = commands::check(&cfg, *fail_on)?;
+            print!("{text}");
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Archive(a) => {
+            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            let text = match a {
+                ArchiveCommand::List => commands::archive_list(&cfg)?,
+                ArchiveCommand::Show { version } => commands::archive_show(&cfg, version)?,
+                ArchiveCommand::Restore { version, groups } => {
+                    commands::archive_restore(&cfg, version, groups)?
+                }
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Watch => {
             crate::daemon::watch(&cli.config).map_err(|e| e.to_string())?;
@@ -123,5 +193,11 @@ fn print_report(r: &RunReport) {
             ),
             Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
         }
+    }
+    if let Some(id) = &r.archived {
+        println!("archived as version {id}");
+    }
+    if let Some(e) = &r.archive_error {
+        eprintln!("apigend: archive: {e}");
     }
 }

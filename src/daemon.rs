@@ -661,7 +661,7 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
         Ok(g) => g,
         Err(e) => return JobOutcome::Failed(e),
     };
-    let (api, spec_hash, warnings) = match pipeline::load_api(cfg) {
+    let loaded = match pipeline::load_api(cfg) {
         Ok(x) => x,
         Err(e) => return JobOutcome::Failed(e),
     };
@@ -677,7 +677,14 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
             }
         }
     }
-    let report = pipeline::run_on(cfg, &groups, &api, spec_hash, warnings);
+    let mut report = pipeline::run_on(
+        cfg,
+        &groups,
+        &loaded.api,
+        loaded.spec_hash.clone(),
+        loaded.warnings.clone(),
+    );
+    pipeline::archive_step(cfg, &loaded, &mut report, "watch");
     JobOutcome::Done { report, before }
 }
 
@@ -810,7 +817,7 @@ fn one_shot(
         Err(LockError::Io(e)) => return Err(e),
     };
     tracing::info!("no daemon is running; generating once");
-    let report = pipeline::run(&cfg, groups).map_err(|e| e.to_string())?;
+    let report = pipeline::run(&cfg, groups, "regen").map_err(|e| e.to_string())?;
     for j in &report.jobs {
         let what = format!("{}/{}", j.group, j.language.as_str());
         match &j.outcome {

@@ -7,8 +7,10 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod archive;
 pub mod cli;
 pub mod codegen;
+pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod diff;
@@ -16,6 +18,7 @@ pub mod ir;
 pub mod obtain;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod slice;
 pub mod spec;
 pub mod status;

@@ -7,17 +7,19 @@
 //! last good output stays in place; a failure in one group does not stop the
 //! others.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::archive::{Archive, NewGroup, NewVersion};
 use crate::codegen::{self, GeneratedFile, Language, PythonOptions};
 use crate::config::{AppsBy, Config, Group};
 use crate::ir::Api;
 use crate::ir::lower::{AppRule, lower};
 use crate::obtain::{ObtainError, obtain};
 use crate::output::{self, CommitStats};
-use crate::slice::{GroupSpec, fingerprint, slice};
+use crate::slice::{GroupSpec, fingerprint, slice, spec_slice};
 use crate::spec::{self, SpecError};
 
 /// Why a run produced nothing.
@@ -77,21 +79,39 @@ pub struct RunReport {
     pub unassigned_apps: Vec<String>,
     /// Warnings from parsing and lowering.
     pub warnings: Vec<String>,
+    /// The archive version this run recorded.
+    pub archived: Option<String>,
+    /// Why recording the archive version failed.
+    pub archive_error: Option<String>,
 }
 
 impl RunReport {
     /// True when some job failed.
     #[must_use]
     pub fn failed(&self) -> bool {
-        self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
+        self.archive_error.is_some()
+            || self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
     }
+}
+
+/// A spec, parsed and lowered.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The IR of the whole document.
+    pub api: Api,
+    /// The parsed document (for spec slices in the archive).
+    pub doc: openapiv3::OpenAPI,
+    /// Hex SHA-256 of the spec bytes.
+    pub spec_hash: String,
+    /// Parse and lowering warnings.
+    pub warnings: Vec<String>,
 }
 
 /// Loads the spec and lowers it.
 ///
 /// # Errors
 /// When the spec cannot be obtained or parsed.
-pub fn load_api(cfg: &Config) -> Result<(Api, String, Vec<String>), RunError> {
+pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
     let t = std::time::Instant::now();
     let got = obtain(&cfg.spec)?;
     tracing::debug!(elapsed = ?t.elapsed(), bytes = got.bytes.len(), "obtained spec");
@@ -112,7 +132,7 @@ pub fn load_api(cfg: &Config) -> Result<(Api, String, Vec<String>), RunError> {
     tracing::debug!(elapsed = ?t.elapsed(), types = api.types.len(), operations = api.operations.len(), "lowered");
     let mut warnings = doc.warnings;
     warnings.extend(api.warnings.iter().cloned());
-    Ok((api, doc.hash, warnings))
+    Ok(Loaded { api, doc: doc.api, spec_hash: doc.hash, warnings })
 }
 
 /// Runs one generation for `only` (all groups when empty).
@@ -120,10 +140,87 @@ pub fn load_api(cfg: &Config) -> Result<(Api, String, Vec<String>), RunError> {
 /// # Errors
 /// Obtaining or parsing the spec, or an unknown group name. Per-group
 /// failures are in the report.
-pub fn run(cfg: &Config, only: &[String]) -> Result<RunReport, RunError> {
+pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, RunError> {
     let groups = select_groups(cfg, only)?;
-    let (api, spec_hash, warnings) = load_api(cfg)?;
-    Ok(run_on(cfg, &groups, &api, spec_hash, warnings))
+    let loaded = load_api(cfg)?;
+    let mut report =
+        run_on(cfg, &groups, &loaded.api, loaded.spec_hash.clone(), loaded.warnings.clone());
+    archive_step(cfg, &loaded, &mut report, trigger);
+    Ok(report)
+}
+
+/// After a run: cleans archive leftovers and records a version when the
+/// outputs on disk differ from the newest one (also catching up a run that
+/// was killed between its commit and its archive step).
+pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigger: &str) {
+    let Some(a) = &cfg.archive else { return };
+    let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
+    let recorded = archive.clean_leftovers().and_then(|()| {
+        if archive.needs_version(&current_outputs(cfg)) {
+            archive_version(cfg, &archive, loaded, trigger)
+        } else {
+            Ok(None)
+        }
+    });
+    match recorded {
+        Ok(id) => report.archived = id,
+        Err(e) => report.archive_error = Some(e.to_string()),
+    }
+}
+
+/// The (path, lowercase method) of every operation the group takes.
+#[must_use]
+pub fn group_operations(api: &Api, g: &Group) -> BTreeSet<(String, String)> {
+    api.operations
+        .iter()
+        .filter(|o| g.takes(&o.app_origin))
+        .map(|o| (o.path.clone(), o.method.as_str().to_ascii_lowercase()))
+        .collect()
+}
+
+/// Group → language → output directory, for the outputs that exist on disk.
+#[must_use]
+pub fn current_outputs(cfg: &Config) -> BTreeMap<String, BTreeMap<String, PathBuf>> {
+    cfg.groups
+        .iter()
+        .map(|g| {
+            let mut langs = BTreeMap::new();
+            if cfg.typescript && g.typescript_output.join(output::STATE_DIR).exists() {
+                langs.insert("typescript".to_string(), g.typescript_output.clone());
+            }
+            if cfg.python && g.python_output.join(output::STATE_DIR).exists() {
+                langs.insert("python".to_string(), g.python_output.clone());
+            }
+            (g.name.clone(), langs)
+        })
+        .collect()
+}
+
+/// Records the current output of every group as a new archive version (when
+/// it differs from the newest), with the diff report against it.
+///
+/// # Errors
+/// Archive I/O failures.
+pub fn archive_version(
+    cfg: &Config,
+    archive: &Archive,
+    loaded: &Loaded,
+    trigger: &str,
+) -> Result<Option<String>, crate::archive::ArchiveError> {
+    let doc_value = serde_json::to_value(&loaded.doc).unwrap_or_default();
+    let mut groups = BTreeMap::new();
+    let mut outputs_of = current_outputs(cfg);
+    for g in &cfg.groups {
+        let ops = group_operations(&loaded.api, g);
+        let slice = serde_json::to_string_pretty(&spec_slice(&doc_value, &ops)).unwrap_or_default();
+        let outputs = outputs_of.remove(&g.name).unwrap_or_default();
+        groups.insert(g.name.clone(), NewGroup { slice, outputs });
+    }
+    let new =
+        NewVersion { trigger: trigger.to_string(), spec_hash: loaded.spec_hash.clone(), groups };
+    archive.record(&new, chrono::Utc::now(), |prev, manifest| {
+        crate::report::attach(archive, prev, manifest, &new)
+    })
 }
 
 /// Picks the groups named in `only`, in config order.
@@ -140,15 +237,26 @@ pub fn select_groups<'c>(cfg: &'c Config, only: &[String]) -> Result<Vec<&'c Gro
     Ok(cfg.groups.iter().filter(|g| only.is_empty() || only.contains(&g.name)).collect())
 }
 
-/// Generates and commits the given groups from a lowered API.
+/// One (group, language) output to bring up to date.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The group.
+    pub spec: GroupSpec,
+    /// Its slice of the API.
+    pub sliced: Api,
+    /// The language.
+    pub language: Language,
+    /// Output directory.
+    pub dir: PathBuf,
+    /// Python package name (empty for TypeScript).
+    pub package: String,
+    /// Fingerprint of slice, group, language options and generator.
+    pub fingerprint: String,
+}
+
+/// Slices and fingerprints every (group, language) output of `groups`.
 #[must_use]
-pub fn run_on(
-    cfg: &Config,
-    groups: &[&Group],
-    api: &Api,
-    spec_hash: String,
-    warnings: Vec<String>,
-) -> RunReport {
+pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
     let mut jobs = Vec::new();
     for g in groups {
         let spec = GroupSpec {
@@ -158,36 +266,44 @@ pub fn run_on(
             version: g.version.clone(),
         };
         let sliced = slice(api, &spec, |app| g.takes(app));
-        if cfg.typescript {
-            jobs.push((
-                spec.clone(),
-                sliced.clone(),
-                Language::TypeScript,
-                g.typescript_output.clone(),
-                String::new(),
-            ));
-        }
-        if cfg.python {
-            jobs.push((
-                spec.clone(),
-                sliced.clone(),
-                Language::Python,
-                g.python_output.clone(),
-                g.python_package.clone(),
-            ));
-        }
-    }
-    let results: Vec<JobResult> = jobs
-        .into_par_iter()
-        .map(|(spec, sliced, language, dir, package)| {
+        let mut add = |language: Language, dir: &PathBuf, package: String| {
             let options = if language == Language::Python {
                 format!("package={package}")
             } else {
                 String::new()
             };
-            let t = std::time::Instant::now();
-            let fp = fingerprint(&sliced, &spec, language, &options);
-            tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, "fingerprinted");
+            let fingerprint = fingerprint(&sliced, &spec, language, &options);
+            jobs.push(Planned {
+                spec: spec.clone(),
+                sliced: sliced.clone(),
+                language,
+                dir: dir.clone(),
+                package,
+                fingerprint,
+            });
+        };
+        if cfg.typescript {
+            add(Language::TypeScript, &g.typescript_output, String::new());
+        }
+        if cfg.python {
+            add(Language::Python, &g.python_output, g.python_package.clone());
+        }
+    }
+    jobs
+}
+
+/// Generates and commits the given groups from a lowered API.
+#[must_use]
+pub fn run_on(
+    cfg: &Config,
+    groups: &[&Group],
+    api: &Api,
+    spec_hash: String,
+    warnings: Vec<String>,
+) -> RunReport {
+    let results: Vec<JobResult> = plan(cfg, groups, api)
+        .into_par_iter()
+        .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
             let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {
@@ -219,7 +335,14 @@ pub fn run_on(
         .collect();
     unassigned.sort();
     unassigned.dedup();
-    RunReport { spec_hash, jobs: results, unassigned_apps: unassigned, warnings }
+    RunReport {
+        spec_hash,
+        jobs: results,
+        unassigned_apps: unassigned,
+        warnings,
+        archived: None,
+        archive_error: None,
+    }
 }
 
 fn generate(api: &Api, language: Language, package: &str) -> Result<Vec<GeneratedFile>, String> {

@@ -147,3 +147,119 @@ components:
         assert_ne!(fp(&before, "beta"), fp(&after, "beta"));
     }
 }
+
+/// The group's slice of the *document*: an OpenAPI document with only the
+/// operations in `ops` (path, lowercase method) and the components they reach
+/// through `$ref`s, transitively. The archive stores it so the API diff
+/// between two versions of a group sees exactly what the group's clients saw.
+#[must_use]
+pub fn spec_slice(doc: &serde_json::Value, ops: &BTreeSet<(String, String)>) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut out = Map::new();
+    for key in ["openapi", "info", "servers", "security", "tags"] {
+        if let Some(v) = doc.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    let mut paths = Map::new();
+    if let Some(all) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in all {
+            let Some(item) = item.as_object() else { continue };
+            let mut kept = Map::new();
+            for (k, v) in item {
+                let is_method = matches!(
+                    k.as_str(),
+                    "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+                );
+                if !is_method || ops.contains(&(path.clone(), k.clone())) {
+                    kept.insert(k.clone(), v.clone());
+                }
+            }
+            if kept.keys().any(|k| ops.contains(&(path.clone(), k.clone()))) {
+                paths.insert(path.clone(), Value::Object(kept));
+            }
+        }
+    }
+    // Components reached from the kept paths, to a fixpoint.
+    let comps = doc.get("components").and_then(Value::as_object);
+    let mut reached: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut todo = Vec::new();
+    collect_refs(&Value::Object(paths.clone()), &mut todo);
+    while let Some((section, name)) = todo.pop() {
+        if !reached.insert((section.clone(), name.clone())) {
+            continue;
+        }
+        if let Some(v) = comps.and_then(|c| c.get(&section)).and_then(|s| s.get(&name)) {
+            collect_refs(v, &mut todo);
+        }
+    }
+    let mut components = Map::new();
+    if let Some(comps) = comps {
+        for (section, items) in comps {
+            let Some(items) = items.as_object() else { continue };
+            // Security schemes are few and decide auth; keep them all.
+            let keep_all = section == "securitySchemes";
+            let kept: Map<String, Value> = items
+                .iter()
+                .filter(|(n, _)| keep_all || reached.contains(&(section.clone(), (*n).clone())))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect();
+            if !kept.is_empty() {
+                components.insert(section.clone(), Value::Object(kept));
+            }
+        }
+    }
+    out.insert("paths".into(), Value::Object(paths));
+    if !components.is_empty() {
+        out.insert("components".into(), Value::Object(components));
+    }
+    Value::Object(out)
+}
+
+fn collect_refs(v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(serde_json::Value::String(r)) = m.get("$ref")
+                && let Some(rest) = r.strip_prefix("#/components/")
+                && let Some((section, name)) = rest.split_once('/')
+            {
+                out.push((section.to_string(), crate::spec::unescape_pointer(name)));
+            }
+            for c in m.values() {
+                collect_refs(c, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod spec_slice_tests {
+    use super::*;
+
+    #[test]
+    fn spec_slice_keeps_the_groups_operations_and_reachable_components() {
+        let doc = serde_json::json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a/": {"get": {"responses": {"200": {"$ref": "#/components/responses/R"}}},
+                        "post": {"responses": {}}},
+                "/b/": {"get": {"responses": {}}}
+            },
+            "components": {
+                "responses": {"R": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}},
+                "schemas": {"A": {"properties": {"c": {"$ref": "#/components/schemas/C"}}},
+                            "C": {"properties": {"a": {"$ref": "#/components/schemas/A"}}},
+                            "B": {"type": "string"}}
+            }
+        });
+        let ops: BTreeSet<(String, String)> = [("/a/".to_string(), "get".to_string())].into();
+        let s = spec_slice(&doc, &ops);
+        assert_eq!(s["paths"].as_object().unwrap().len(), 1);
+        assert!(s["paths"]["/a/"].get("post").is_none());
+        let schemas: Vec<&String> =
+            s["components"]["schemas"].as_object().unwrap().keys().collect();
+        assert_eq!(schemas, ["A", "C"]);
+    }
+}

@@ -27,6 +27,9 @@ mod e2e;
 /// `apigend generate` end to end: determinism, mtimes, errors.
 mod cli;
 
+/// SIGKILL at random moments: output and archive are never half-written.
+mod crash;
+
 /// Each diff rule alone on its base/revision pair, and the registry.
 mod diff_rules;
 

@@ -912,43 +912,73 @@ impl<'a> Lowerer<'a> {
         if split.is_empty() {
             return;
         }
+        // Which split types each side of the wire uses. Only types used in
+        // both need two definitions; a request-only type (drf-spectacular's
+        // `XRequest` under COMPONENT_SPLIT_REQUEST) keeps its name and just
+        // loses its readOnly properties, a response-only one its writeOnly
+        // properties, so adding a write-only field never renames a model.
+        let mut req_roots = BTreeSet::new();
+        let mut resp_roots = BTreeSet::new();
+        for op in ops.iter() {
+            if let Some(b) = &op.body {
+                type_refs(&b.ty, &mut req_roots);
+            }
+            for p in &op.params {
+                type_refs(&p.ty, &mut req_roots);
+            }
+            type_refs(&op.success.ty, &mut resp_roots);
+            for e in &op.errors {
+                type_refs(&e.ty, &mut resp_roots);
+            }
+        }
+        let in_requests = self.closure(req_roots);
+        let in_responses = self.closure(resp_roots);
         let writable: BTreeMap<String, String> = split
             .iter()
+            .filter(|n| in_requests.contains(*n) && in_responses.contains(*n))
             .map(|n| (n.clone(), names::unique(format!("{n}Writable"), &mut self.taken)))
             .collect();
         let to_w = |t: &TypeRef| {
             map_named(t, &|n| writable.get(n).cloned().unwrap_or_else(|| n.to_string()))
         };
+        let write_view = |kind: TypeKind| match kind {
+            TypeKind::Object(mut o) => {
+                o.properties.retain(|p| !p.read_only);
+                for p in &mut o.properties {
+                    p.ty = to_w(&p.ty);
+                }
+                o.additional = o.additional.map(|a| Box::new(to_w(&a)));
+                TypeKind::Object(o)
+            }
+            TypeKind::Union(mut u) => {
+                u.variants = u.variants.iter().map(&to_w).collect();
+                if let Some(d) = &mut u.discriminator {
+                    for (_, t) in &mut d.mapping {
+                        *t = to_w(t);
+                    }
+                }
+                TypeKind::Union(u)
+            }
+            TypeKind::Alias(t) => TypeKind::Alias(to_w(&t)),
+            e @ TypeKind::Enum(_) => e,
+        };
         let mut twins = Vec::new();
         for name in &split {
             let Some(def) = self.types.get_mut(name) else { continue };
-            let mut twin = def.clone();
+            let request_only = in_requests.contains(name) && !in_responses.contains(name);
+            if let Some(w) = writable.get(name) {
+                let mut twin = def.clone();
+                twin.name = w.clone();
+                twin.kind = write_view(twin.kind);
+                twins.push(twin);
+            } else if request_only {
+                let kind = std::mem::replace(&mut def.kind, TypeKind::Enum(Vec::new()));
+                def.kind = write_view(kind);
+                continue;
+            }
             if let TypeKind::Object(o) = &mut def.kind {
                 o.properties.retain(|p| !p.write_only);
             }
-            twin.name = writable.get(name).cloned().unwrap_or_default();
-            twin.kind = match twin.kind {
-                TypeKind::Object(mut o) => {
-                    o.properties.retain(|p| !p.read_only);
-                    for p in &mut o.properties {
-                        p.ty = to_w(&p.ty);
-                    }
-                    o.additional = o.additional.map(|a| Box::new(to_w(&a)));
-                    TypeKind::Object(o)
-                }
-                TypeKind::Union(mut u) => {
-                    u.variants = u.variants.iter().map(&to_w).collect();
-                    if let Some(d) = &mut u.discriminator {
-                        for (_, t) in &mut d.mapping {
-                            *t = to_w(t);
-                        }
-                    }
-                    TypeKind::Union(u)
-                }
-                TypeKind::Alias(t) => TypeKind::Alias(to_w(&t)),
-                e @ TypeKind::Enum(_) => e,
-            };
-            twins.push(twin);
         }
         for t in twins {
             self.types.insert(t.name.clone(), t);
@@ -961,6 +991,26 @@ impl<'a> Lowerer<'a> {
                 p.ty = to_w(&p.ty);
             }
         }
+    }
+}
+
+impl Lowerer<'_> {
+    /// `roots` and every type they reach.
+    fn closure(&self, roots: BTreeSet<String>) -> BTreeSet<String> {
+        let mut seen = roots.clone();
+        let mut todo: Vec<String> = roots.into_iter().collect();
+        while let Some(n) = todo.pop() {
+            if let Some(def) = self.types.get(&n) {
+                let mut next = BTreeSet::new();
+                kind_refs(&def.kind, &mut next);
+                for m in next {
+                    if seen.insert(m.clone()) {
+                        todo.push(m);
+                    }
+                }
+            }
+        }
+        seen
     }
 }
 
@@ -1288,6 +1338,21 @@ components:
         );
         assert!(!w.properties[role].required);
         assert!(w.properties[0].required, "nullable and required are independent");
+    }
+
+    #[test]
+    fn request_only_types_keep_their_name() {
+        let api = lower_yaml(&DRF.replace(
+            "schema: {$ref: '#/components/schemas/User'}\n      responses:\n        '201'",
+            "schema: {$ref: '#/components/schemas/UserRequest'}\n      responses:\n        '201'",
+        ).replace("    RoleEnum:", "    UserRequest:\n      type: object\n      properties:\n        name: {type: string}\n        password: {type: string, writeOnly: true}\n        id: {type: integer, readOnly: true}\n    RoleEnum:"));
+        let create = &api.operations[0];
+        assert_eq!(create.body.as_ref().unwrap().ty, TypeRef::Named("UserRequest".into()));
+        assert!(!api.types.contains_key("UserRequestWritable"));
+        let TypeKind::Object(o) = &api.types["UserRequest"].kind else { panic!() };
+        let names: Vec<&str> = o.properties.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["name", "password"]);
+        assert!(!api.types.contains_key("UserWritable"), "User is now response-only");
     }
 
     #[test]

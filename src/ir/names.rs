@@ -75,7 +75,20 @@ pub fn snake(name: &str, fallback: &str) -> String {
     fix_start(words(name).join("_"), fallback)
 }
 
+/// Longest identifier kept as is. Longer ones (a spec may carry 100 KB
+/// names) are cut and given a hash of the whole name, so they stay unique,
+/// deterministic, and short enough to be file names (most file systems stop
+/// at 255 bytes).
+pub const MAX_IDENT: usize = 64;
+
 fn fix_start(s: String, fallback: &str) -> String {
+    let s = if s.len() > MAX_IDENT {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(s.as_bytes());
+        format!("{}_{}", &s[..MAX_IDENT - 9], crate::spec::hex(&digest[..4]))
+    } else {
+        s
+    };
     if s.is_empty() {
         fallback.to_string()
     } else if s.starts_with(|c: char| c.is_ascii_digit()) {
@@ -236,6 +249,15 @@ mod tests {
         assert_eq!(snake("PartialUpdate", "op"), "partial_update");
         assert_eq!(pascal("200 response", "T"), "_200Response");
         assert_eq!(pascal("*/", "Type"), "Type");
+    }
+
+    #[test]
+    fn huge_names_are_cut_with_a_hash() {
+        let long = "a".repeat(100_000);
+        let p = pascal(&long, "T");
+        assert!(p.len() <= MAX_IDENT, "{}", p.len());
+        assert_ne!(p, pascal(&format!("{long}b"), "T"), "distinct names stay distinct");
+        assert_eq!(p, pascal(&long, "T"));
     }
 
     #[test]

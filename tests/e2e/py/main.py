@@ -151,7 +151,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
 
     def register() -> str:
         u = anon.accounts.register_create(
-            body=models.RegisterRequestWritable(username=username, email=f"{username}@example.org", password=PASSWORD)
+            body=models.RegisterRequest(username=username, email=f"{username}@example.org", password=PASSWORD)
         )
         eq(u.username, username, "registered username")
         check(isinstance(u.id, int) and u.id > 0, f"positive int id, got {u.id!r}")
@@ -161,7 +161,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     steps.run("register-write-only-password", register)
 
     def token() -> str:
-        t = anon.accounts.token_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
+        t = anon.accounts.token_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
         check(isinstance(t.token, str) and len(t.token) == 40, f"40-char token, got {t.token!r}")
         state["token"] = t.token
         return "got a 40-char token"
@@ -176,7 +176,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         expect_error(
             ApiError,
             401,
-            lambda: anon.library.books_create(body=models.BookRequestWritable(title="nope", price=Decimal("1.00"))),
+            lambda: anon.library.books_create(body=models.BookRequest(title="nope", price=Decimal("1.00"))),
         )
         return f"GET profile, POST books → 401 {e.body!r}"
 
@@ -197,7 +197,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         eq(a.born, dt.date(1929, 10, 21), "author.born (date)")
         meta = {"tags": ["fantasy", "classic"], "pages": 183, "nested": {"ok": True}}
         b = api.library.books_create(
-            body=models.BookRequestWritable(
+            body=models.BookRequest(
                 title=f"{prefix} Earthsea",
                 price=Decimal("12.50"),
                 status="draft",
@@ -227,7 +227,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         e = expect_error(
             ApiError,
             400,
-            lambda: api.library.books_create(body=models.BookRequestWritable(title="forbidden", price=Decimal("-1.00"))),
+            lambda: api.library.books_create(body=models.BookRequest(title="forbidden", price=Decimal("-1.00"))),
         )
         fe = e.field_errors()
         eq(fe, {"title": ["This title is not allowed."], "price": ["Price must not be negative."]}, "field_errors()")
@@ -235,7 +235,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         e2 = expect_error(
             ApiError,
             400,
-            lambda: anon.accounts.register_create(body=models.RegisterRequestWritable(username=username, password="short")),
+            lambda: anon.accounts.register_create(body=models.RegisterRequest(username=username, password="short")),
         )
         eq(sorted(e2.field_errors()), ["password", "username"], "register field errors")
         return f"field_errors() = {fe}"
@@ -246,7 +246,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
         ids: list[int] = [state["book"]]
         for i in range(TOTAL - 1):
             b = api.library.books_create(
-                body=models.BookRequestWritable(
+                body=models.BookRequest(
                     title=f"{prefix} Volume {i:02d}", price=Decimal(f"{i + 1}.25"), rating=RATINGS[i % 5]
                 )
             )
@@ -337,7 +337,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
     def patch() -> str:
         b = api.library.books_partial_update(
             id=state["book"],
-            body=models.PatchedBookRequestWritable(title=f"{prefix} A Wizard of Earthsea", cover=None, published_on=None),
+            body=models.PatchedBookRequest(title=f"{prefix} A Wizard of Earthsea", cover=None, published_on=None),
         )
         eq(b.title, f"{prefix} A Wizard of Earthsea", "patched title")
         eq((b.cover, b.published_on), (None, None), "nulls sent explicitly")
@@ -403,12 +403,12 @@ def run_sync(steps: Steps, prefix: str) -> None:
             eq(r.status_code, 403, "PATCH with session but without X-CSRFToken")
         with Client(BASE_URL) as s:
             expect_error(ApiError, 401, lambda: s.accounts.profile_retrieve())
-            me = s.accounts.login_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
+            me = s.accounts.login_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
             eq(me.username, username, "login response")
             eq(s.accounts.profile_retrieve().user.username, username, "profile via session")
             p = s.accounts.profile_partial_update(body=models.PatchedProfileRequest(bio="Archmage of Roke"))
             eq(p.bio, "Archmage of Roke", "PATCH via session + CSRF")
-            b = s.library.books_create(body=models.BookRequestWritable(title=f"{prefix} session book", price=Decimal("3")))
+            b = s.library.books_create(body=models.BookRequest(title=f"{prefix} session book", price=Decimal("3")))
             eq(b.owner, username, "owner of a book created via session")
             s.library.books_destroy(id=b.id)
             expect_error(ApiError, 404, lambda: s.library.books_retrieve(id=b.id))
@@ -425,7 +425,7 @@ def run_sync(steps: Steps, prefix: str) -> None:
             core_api = Client(BASE_URL, http_client=http)
             files_api = FilesClient(BASE_URL, http_client=http)
             core_api.accounts.login_create(
-                body=models.CredentialsRequestWritable(username=username, password=PASSWORD)
+                body=models.CredentialsRequest(username=username, password=PASSWORD)
             )
             a = files_api.media.attachments_upload_create(
                 body=fmodels.AttachmentUploadRequest(file=File(b"shared", "shared.txt", "text/plain"))
@@ -474,10 +474,10 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def register() -> str:
         u = await anon.accounts.register_create(
-            body=models.RegisterRequestWritable(username=username, email=f"{username}@example.org", password=PASSWORD)
+            body=models.RegisterRequest(username=username, email=f"{username}@example.org", password=PASSWORD)
         )
         eq(u.username, username, "registered username")
-        t = await anon.accounts.token_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
+        t = await anon.accounts.token_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
         state["token"] = t.token
         return f"user #{u.id}, token of {len(t.token)} chars"
 
@@ -498,7 +498,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
         ids: list[int] = []
         for i in range(TOTAL):
             b = await api.library.books_create(
-                body=models.BookRequestWritable(
+                body=models.BookRequest(
                     title=f"{prefix} Volume {i:02d}",
                     price=Decimal(f"{i + 1}.25"),
                     rating=RATINGS[i % 5],
@@ -520,7 +520,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
         e = await aexpect_error(
             ApiError,
             400,
-            lambda: api.library.books_create(body=models.BookRequestWritable(title="forbidden", price=Decimal("-1"))),
+            lambda: api.library.books_create(body=models.BookRequest(title="forbidden", price=Decimal("-1"))),
         )
         eq(e.field_errors(), {"title": ["This title is not allowed."], "price": ["Price must not be negative."]}, "")
         return f"field_errors() = {e.field_errors()}"
@@ -549,7 +549,7 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def patch() -> str:
         bid = state["ids"][0]
-        b = await api.library.books_partial_update(id=bid, body=models.PatchedBookRequestWritable(title=f"{prefix} renamed"))
+        b = await api.library.books_partial_update(id=bid, body=models.PatchedBookRequest(title=f"{prefix} renamed"))
         eq((b.title, b.price, b.status), (f"{prefix} renamed", Decimal("1.25"), "published"), "after PATCH")
         eq((await anon.library.books_retrieve(id=bid)).title, f"{prefix} renamed", "persisted")
         return f"#{bid} renamed, price {b.price} kept"
@@ -594,10 +594,10 @@ async def run_async(steps: Steps, prefix: str) -> None:
 
     async def session() -> str:
         async with AsyncClient(BASE_URL) as s:
-            await s.accounts.login_create(body=models.CredentialsRequestWritable(username=username, password=PASSWORD))
+            await s.accounts.login_create(body=models.CredentialsRequest(username=username, password=PASSWORD))
             p = await s.accounts.profile_partial_update(body=models.PatchedProfileRequest(bio="async bio"))
             eq(p.bio, "async bio", "PATCH via session + CSRF")
-            b = await s.library.books_create(body=models.BookRequestWritable(title=f"{prefix} via session", price=Decimal(1)))
+            b = await s.library.books_create(body=models.BookRequest(title=f"{prefix} via session", price=Decimal(1)))
             eq(b.owner, username, "owner")
             await s.library.books_destroy(id=b.id)
             await s.accounts.logout_create()

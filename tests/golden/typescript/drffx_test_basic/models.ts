@@ -32,7 +32,7 @@ export type AlbumWritable = {
  */
 export type GenreEnum = "POP" | "ROCK";
 
-export type PatchedAlbumWritable = {
+export type PatchedAlbum = {
   title?: string;
   /**
    * * `POP` - Pop

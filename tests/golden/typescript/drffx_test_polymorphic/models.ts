@@ -27,13 +27,13 @@ export type NaturalPersonWritable = {
   last_name: string;
 };
 
-export type PatchedLegalPersonWritable = {
+export type PatchedLegalPerson = {
   company_name?: string;
 };
 
-export type PatchedMetaPersonWritable = ({ type: "legal" } & PatchedLegalPersonWritable) | ({ type: "natural" } & PatchedNaturalPersonWritable);
+export type PatchedMetaPerson = ({ type: "legal" } & PatchedLegalPerson) | ({ type: "natural" } & PatchedNaturalPerson);
 
-export type PatchedNaturalPersonWritable = {
+export type PatchedNaturalPerson = {
   first_name?: string;
   last_name?: string;
 };

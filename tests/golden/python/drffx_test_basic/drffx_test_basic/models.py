@@ -57,7 +57,7 @@ class AlbumWritable(_ApigendModel):
     released: bool
 
 
-class PatchedAlbumWritable(_ApigendModel):
+class PatchedAlbum(_ApigendModel):
     """`#/components/schemas/PatchedAlbum`."""
 
     title: str | None = None
@@ -93,7 +93,7 @@ def _apigend_build_all() -> None:
     models: tuple[type[_pd.BaseModel], ...] = (
         Album,
         AlbumWritable,
-        PatchedAlbumWritable,
+        PatchedAlbum,
         Song,
     )
     for model in models:

@@ -63,13 +63,13 @@ class NaturalPersonWritable(_ApigendModel):
     last_name: str
 
 
-class PatchedLegalPersonWritable(_ApigendModel):
+class PatchedLegalPerson(_ApigendModel):
     """`#/components/schemas/PatchedLegalPerson`."""
 
     company_name: str | None = None
 
 
-class PatchedNaturalPersonWritable(_ApigendModel):
+class PatchedNaturalPerson(_ApigendModel):
     """`#/components/schemas/PatchedNaturalPerson`."""
 
     first_name: str | None = None
@@ -127,27 +127,27 @@ MetaPersonWritable: _t.TypeAlias = _t.Annotated[
 """`#/components/schemas/MetaPerson`."""
 
 
-_APIGEND_TAGS_PatchedMetaPersonWritable: dict[str, str] = {
-    "legal": "PatchedLegalPersonWritable",
-    "natural": "PatchedNaturalPersonWritable",
+_APIGEND_TAGS_PatchedMetaPerson: dict[str, str] = {
+    "legal": "PatchedLegalPerson",
+    "natural": "PatchedNaturalPerson",
 }
 
 
-def _apigend_tag_PatchedMetaPersonWritable(value: object) -> str | None:
-    """The member of `PatchedMetaPersonWritable` a value belongs to: by discriminator for
+def _apigend_tag_PatchedMetaPerson(value: object) -> str | None:
+    """The member of `PatchedMetaPerson` a value belongs to: by discriminator for
     wire data, by class for model instances."""
     if isinstance(value, dict):
         key = value.get("type", value.get("type_"))
-        return _APIGEND_TAGS_PatchedMetaPersonWritable.get(key) if isinstance(key, str) else None
+        return _APIGEND_TAGS_PatchedMetaPerson.get(key) if isinstance(key, str) else None
     return type(value).__name__
 
 
-PatchedMetaPersonWritable: _t.TypeAlias = _t.Annotated[
+PatchedMetaPerson: _t.TypeAlias = _t.Annotated[
     _t.Union[
-        _t.Annotated[PatchedLegalPersonWritable, _pd.Tag("PatchedLegalPersonWritable")],
-        _t.Annotated[PatchedNaturalPersonWritable, _pd.Tag("PatchedNaturalPersonWritable")],
+        _t.Annotated[PatchedLegalPerson, _pd.Tag("PatchedLegalPerson")],
+        _t.Annotated[PatchedNaturalPerson, _pd.Tag("PatchedNaturalPerson")],
     ],
-    _pd.Discriminator(_apigend_tag_PatchedMetaPersonWritable),
+    _pd.Discriminator(_apigend_tag_PatchedMetaPerson),
 ]
 """`#/components/schemas/PatchedMetaPerson`."""
 
@@ -163,8 +163,8 @@ def _apigend_build_all() -> None:
         LegalPersonWritable,
         NaturalPerson,
         NaturalPersonWritable,
-        PatchedLegalPersonWritable,
-        PatchedNaturalPersonWritable,
+        PatchedLegalPerson,
+        PatchedNaturalPerson,
     )
     for model in models:
         model.model_rebuild(force=True)

@@ -27,7 +27,7 @@ export type PartialUpdateRequest = {
     /** A UUID string identifying this album. */
     id: string;
   };
-  body?: models.PatchedAlbumWritable;
+  body?: models.PatchedAlbum;
 };
 
 export type RetrieveRequest = {

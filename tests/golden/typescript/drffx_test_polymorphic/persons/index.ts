@@ -10,7 +10,7 @@ export type PartialUpdateRequest = {
   path: {
     id: number;
   };
-  body?: models.PatchedMetaPersonWritable;
+  body?: models.PatchedMetaPerson;
 };
 
 /** Operations of the `persons` app. */

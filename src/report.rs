@@ -1,0 +1,137 @@
+//! Attaching the diff report to a new archive version: each group's slice of
+//! the spec is compared with the previous version's (`diff::compare`) and its
+//! generated files are diffed line by line (`diff::textdiff`); the wording
+//! and layout live in `diff::report`.
+//!
+//! `REPORT.md` holds every group, breaking changes first; `report.json` holds
+//! one `docs/report.schema.json` report per group under `groups`, and each
+//! group directory gets its own `report.json` too.
+
+use std::collections::BTreeMap;
+
+use crate::archive::{Archive, Attachments, NewVersion, Version, VersionManifest};
+use crate::diff::report::{self as wording, Labels};
+use crate::diff::textdiff::{FileChange, file_changes};
+use crate::diff::{Level, Report, compare};
+
+/// One group's comparison with the previous version.
+#[derive(Debug)]
+pub struct GroupReport {
+    /// Group name.
+    pub group: String,
+    /// API findings.
+    pub report: Report,
+    /// Changed files (`<language>/<path>`).
+    pub files: Vec<FileChange>,
+}
+
+/// Compares every changed group of `manifest` with `previous`.
+#[must_use]
+pub fn compare_groups(
+    archive: &Archive,
+    previous: Option<&Version>,
+    manifest: &VersionManifest,
+    new: &NewVersion,
+) -> Vec<GroupReport> {
+    let Some(prev) = previous else { return Vec::new() };
+    let mut out = Vec::new();
+    for (group, entry) in &manifest.groups {
+        if !entry.changed && prev.manifest.groups.contains_key(group) {
+            continue;
+        }
+        let prev_dir = archive.path_of(&prev.id).join(group);
+        let old_slice = std::fs::read(prev_dir.join("slice.json")).ok().and_then(|b| parse(&b));
+        let new_slice = new.groups.get(group).and_then(|g| parse(g.slice.as_bytes()));
+        let report = match (old_slice, new_slice) {
+            (Some(old), Some(new)) => compare(&old, &new),
+            (None, Some(new)) => compare(&empty_like(&new), &new),
+            _ => continue,
+        };
+        let mut old_files = BTreeMap::new();
+        let mut new_files = BTreeMap::new();
+        if let Some(pg) = prev.manifest.groups.get(group) {
+            for (lang, o) in &pg.outputs {
+                for rel in o.files.keys() {
+                    if let Ok(s) = std::fs::read_to_string(prev_dir.join(lang).join(rel)) {
+                        old_files.insert(format!("{lang}/{rel}"), s);
+                    }
+                }
+            }
+        }
+        if let Some(g) = new.groups.get(group) {
+            for (lang, o) in &entry.outputs {
+                let Some(dir) = g.outputs.get(lang) else { continue };
+                for rel in o.files.keys() {
+                    if let Ok(s) = std::fs::read_to_string(dir.join(rel)) {
+                        new_files.insert(format!("{lang}/{rel}"), s);
+                    }
+                }
+            }
+        }
+        let files = file_changes(&old_files, &new_files, &prev.id, &manifest.id);
+        out.push(GroupReport { group: group.clone(), report, files });
+    }
+    out
+}
+
+fn parse(bytes: &[u8]) -> Option<openapiv3::OpenAPI> {
+    crate::spec::parse(bytes, "slice.json", &|_| Err("slices have no file refs".into()))
+        .ok()
+        .map(|d| d.api)
+}
+
+/// A document with the same info and no operations: the base for a group
+/// that did not exist in the previous version.
+fn empty_like(doc: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+    openapiv3::OpenAPI {
+        openapi: doc.openapi.clone(),
+        info: doc.info.clone(),
+        ..Default::default()
+    }
+}
+
+/// The reports for a new version against `previous`, and its verdict.
+#[must_use]
+pub fn attach(
+    archive: &Archive,
+    previous: Option<&Version>,
+    manifest: &VersionManifest,
+    new: &NewVersion,
+) -> (Attachments, Option<String>) {
+    let reports = compare_groups(archive, previous, manifest, new);
+    let mut attachments = Attachments::new();
+    if reports.is_empty() {
+        return (attachments, None);
+    }
+    let base = previous.map_or("-", |p| p.id.as_str());
+    let mut md = format!("# API changes in {} (against {base})\n\n", manifest.id);
+    let mut json_groups = Vec::new();
+    let mut verdict: Option<Level> = None;
+    for r in &reports {
+        let labels = Labels { title: &r.group, base, revision: &manifest.id };
+        tracing::info!("{}", wording::summary_line(&r.group, &r.report, r.files.len()));
+        md.push_str(&wording::render_markdown(&r.report, &labels, &r.files));
+        md.push('\n');
+        let json = wording::render_json(&r.report, &labels, &r.files);
+        attachments.insert(format!("{}/report.json", r.group), json.clone());
+        json_groups.push(format!(
+            "{{\"group\": {}, \"report\": {}}}",
+            serde_json::to_string(&r.group).unwrap_or_default(),
+            json.trim_end()
+        ));
+        verdict = verdict.max(r.report.max_level());
+    }
+    attachments.insert("REPORT.md".into(), md);
+    let top = format!(
+        "{{\"version\": {}, \"base\": {}, \"groups\": [{}]}}\n",
+        serde_json::to_string(&manifest.id).unwrap_or_default(),
+        serde_json::to_string(base).unwrap_or_default(),
+        json_groups.join(", ")
+    );
+    // Re-indent through serde so the file is readable and stable.
+    let top = serde_json::from_str::<serde_json::Value>(&top)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .map_or(top, |s| s + "\n");
+    attachments.insert("report.json".into(), top);
+    (attachments, verdict.map(|l| l.as_str().to_string()))
+}
