@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::archive::{Archive, Attachments, NewVersion, Version, VersionManifest};
 use crate::diff::report::{self as wording, Labels};
 use crate::diff::textdiff::{FileChange, file_changes};
-use crate::diff::{Level, Report, compare};
+use crate::diff::{Level, Options, Report, compare_with};
 
 /// One group's comparison with the previous version.
 #[derive(Debug)]
@@ -34,6 +34,9 @@ pub fn compare_groups(
     new: &NewVersion,
 ) -> Vec<GroupReport> {
     let Some(prev) = previous else { return Vec::new() };
+    // Sunset dates are judged against today, as `apigend diff` does.
+    let today = crate::diff::cli::today();
+    let options = Options { today: Some(&today), only_rule: None };
     let mut out = Vec::new();
     for (group, entry) in &manifest.groups {
         if !entry.changed && prev.manifest.groups.contains_key(group) {
@@ -43,8 +46,8 @@ pub fn compare_groups(
         let old_slice = std::fs::read(prev_dir.join("slice.json")).ok().and_then(|b| parse(&b));
         let new_slice = new.groups.get(group).and_then(|g| parse(g.slice.as_bytes()));
         let report = match (old_slice, new_slice) {
-            (Some(old), Some(new)) => compare(&old, &new),
-            (None, Some(new)) => compare(&empty_like(&new), &new),
+            (Some(old), Some(new)) => compare_with(&old, &new, &options),
+            (None, Some(new)) => compare_with(&empty_like(&new), &new, &options),
             _ => continue,
         };
         let mut old_files = BTreeMap::new();
