@@ -383,13 +383,10 @@ class _ApigendBase:
         for name, value in header_params or ():
             if value is not None:
                 all_headers[name] = _apigend_text(value)
-        cookies = [
-            f"{name}={_urlparse.quote(_apigend_text(value), safe='')}"
-            for name, value in cookie_params or ()
-            if value is not None
-        ]
-        if cookies:
-            all_headers["Cookie"] = "; ".join(cookies)
+        # Cookie parameters join the jar's cookies for this request only.
+        cookies = {
+            name: _apigend_text(value) for name, value in cookie_params or () if value is not None
+        }
         content: bytes | None = None
         if body_kind is not None and body is not None:
             content, all_headers["Content-Type"] = _apigend_encode_body(
@@ -403,6 +400,7 @@ class _ApigendBase:
             params=_apigend_query(query or ()),
             headers=all_headers,
             content=content,
+            cookies=cookies or None,
             timeout=_httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
 
