@@ -38,3 +38,6 @@ mod diff_pairs;
 
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
+
+/// Archive restore and reports through the binary (issue 6).
+mod archive;
