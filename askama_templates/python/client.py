@@ -60,7 +60,11 @@ class ApiError(Exception):
         self.reason_phrase: str = response.reason_phrase
         self.headers: _httpx.Headers = response.headers
         self.body: _t.Any = _apigend_error_body(response)
-        super().__init__(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+        try:
+            where = f"{response.request.method} {response.request.url}: "
+        except RuntimeError:  # a response built by hand has no request
+            where = ""
+        super().__init__(f"{where}HTTP {response.status_code} {response.reason_phrase}".rstrip())
 
     def field_errors(self) -> dict[str, list[str]]:
         """Messages per field of a Django REST framework validation error.
