@@ -364,6 +364,28 @@ pub fn load_with_env(file: &Path, env: &[(String, String)]) -> Result<Config, Co
             "cannot read config: {e} (create it, or pass --config with the right path; see config.example.toml)"
         ))
     })?;
+    let root = file
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    from_str_with_env(&text, file, &root, env)
+}
+
+/// [`load_with_env`] on text already read: `file` is only named in errors
+/// and recorded, relative paths resolve against `root`. Does no I/O, so the
+/// fuzzer (`fuzz/fuzz_targets/config_text.rs`) drives it directly.
+///
+/// # Errors
+/// As [`load`], less the failure to read the file.
+pub fn from_str_with_env(
+    text: &str,
+    file: &Path,
+    root: &Path,
+    env: &[(String, String)],
+) -> Result<Config, ConfigError> {
+    let shown = file.display().to_string();
+    let err = |message: String| ConfigError { file: shown.clone(), message };
     let overrides: config::Map<String, String> = env
         .iter()
         .filter_map(|(k, v)| {
@@ -373,7 +395,7 @@ pub fn load_with_env(file: &Path, env: &[(String, String)]) -> Result<Config, Co
         })
         .collect();
     let raw: RawConfig = config::Config::builder()
-        .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        .add_source(config::File::from_str(text, config::FileFormat::Toml))
         .add_source(
             config::Environment::with_prefix("APIGEND")
                 .prefix_separator("_")
@@ -389,12 +411,7 @@ pub fn load_with_env(file: &Path, env: &[(String, String)]) -> Result<Config, Co
         .build()
         .and_then(config::Config::try_deserialize)
         .map_err(|e| err(describe_config_error(&e)))?;
-    let root = file
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
-    validate(raw, file.to_path_buf(), &root).map_err(err)
+    validate(raw, file.to_path_buf(), root).map_err(err)
 }
 
 fn describe_config_error(e: &config::ConfigError) -> String {

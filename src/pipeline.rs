@@ -301,6 +301,23 @@ pub fn run_on(
     spec_hash: String,
     warnings: Vec<String>,
 ) -> RunReport {
+    run_with(cfg, groups, api, spec_hash, warnings, &generate)
+}
+
+/// The code generator of one job: (slice, language, Python package) →
+/// files. A parameter so the panic boundary is tested with a generator that
+/// panics (issue 7) instead of a test hook in release code.
+type GenerateFn = dyn Fn(&Api, Language, &str) -> Result<Vec<GeneratedFile>, String> + Sync;
+
+/// [`run_on`] with the generator given.
+fn run_with(
+    cfg: &Config,
+    groups: &[&Group],
+    api: &Api,
+    spec_hash: String,
+    warnings: Vec<String>,
+    generate: &GenerateFn,
+) -> RunReport {
     let results: Vec<JobResult> = plan(cfg, groups, api)
         .into_par_iter()
         .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
@@ -309,13 +326,18 @@ pub fn run_on(
             } else {
                 // A bug in a generator must not take the other groups (or
                 // the daemon) down with it: catch it at the job boundary.
-                let generated = std::panic::catch_unwind(|| generate(&sliced, language, &package))
-                    .unwrap_or_else(|p| {
-                        Err(format!(
-                            "internal error while generating (please report): {}",
-                            panic_message(&p)
-                        ))
-                    });
+                let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    generate(&sliced, language, &package)
+                }))
+                .unwrap_or_else(|p| {
+                    Err(format!(
+                        "{}: internal error while generating {} (please report it; the \
+                             previous output is kept): {}",
+                        spec.name,
+                        language.as_str(),
+                        panic_message(&p)
+                    ))
+                });
                 match generated {
                     Ok(files) => match output::commit(&dir, &files, &fp) {
                         Ok(stats) => Outcome::Written(stats),
@@ -360,4 +382,59 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 7: a generator that panics on one group is caught at the job
+    /// boundary and reported as that job's failure, naming the group; the
+    /// other groups are generated and committed, and the failed group's
+    /// previous output is left as it was.
+    #[test]
+    fn a_panicking_generator_fails_only_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg_path = dir.path().join("apigend.toml");
+        std::fs::write(
+            &cfg_path,
+            "output_dir = \"out\"\n[spec]\npath = \"openapi.yaml\"\n[archive]\nenabled = false\n\
+             [[groups]]\nname = \"good\"\napps = [\"a\"]\n[[groups]]\nname = \"bad\"\napps = [\"b\"]\n",
+        )
+        .unwrap();
+        let cfg = crate::config::load_with_env(&cfg_path, &[]).unwrap();
+        let doc = spec::parse(
+            b"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get: {tags: [a], responses: {'200': {description: ok}}}\n  /b/:\n    get: {tags: [b], responses: {'200': {description: ok}}}\n",
+            "t.yaml",
+            &|_| Err("no files".into()),
+        )
+        .unwrap();
+        let api = lower(&doc.api, &AppRule::Tag);
+        let groups: Vec<&Group> = cfg.groups.iter().collect();
+        // The bad group's earlier output, which must survive.
+        let bad_ts = cfg.groups[1].typescript_output.clone();
+        std::fs::create_dir_all(&bad_ts).unwrap();
+        std::fs::write(bad_ts.join("index.ts"), "// old\n").unwrap();
+
+        let panicky = |api: &Api, language: Language, package: &str| {
+            assert!(!api.operations.iter().any(|o| o.path == "/b/"), "generator bug on purpose");
+            generate(api, language, package)
+        };
+        let report = run_with(&cfg, &groups, &api, String::new(), Vec::new(), &panicky);
+
+        assert_eq!(report.jobs.len(), 4);
+        for job in &report.jobs {
+            match (job.group.as_str(), &job.outcome) {
+                ("good", Outcome::Written(stats)) => assert!(!stats.written.is_empty()),
+                ("bad", Outcome::Failed(e)) => {
+                    assert!(e.starts_with("bad: internal error while generating"), "{e}");
+                    assert!(e.contains("generator bug on purpose"), "{e}");
+                }
+                (g, o) => panic!("{g}: unexpected outcome {o:?}"),
+            }
+        }
+        assert!(report.failed());
+        assert_eq!(std::fs::read_to_string(bad_ts.join("index.ts")).unwrap(), "// old\n");
+        assert!(cfg.groups[0].typescript_output.join("index.ts").is_file());
+    }
 }

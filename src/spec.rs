@@ -89,13 +89,33 @@ pub fn parse_value(bytes: &[u8]) -> Result<Value, String> {
     }
     let value = if trimmed.starts_with('{') {
         // serde_json refuses nesting deeper than 128 by itself.
-        serde_json::from_str::<Value>(trimmed).map_err(|e| format!("invalid JSON: {e}"))?
+        serde_json::from_str::<Value>(trimmed)
+            .map_err(|e| explain_limit(format!("invalid JSON: {e}")))?
     } else {
         // serde_yaml_ng refuses nesting deeper than 128 and alias expansion
         // beyond its repetition limit (billion laughs) by itself.
-        serde_yaml_ng::from_str::<Lenient>(trimmed).map_err(|e| format!("invalid YAML: {e}"))?.0
+        serde_yaml_ng::from_str::<Lenient>(trimmed)
+            .map_err(|e| explain_limit(format!("invalid YAML: {e}")))?
+            .0
     };
     Ok(value)
+}
+
+/// The parsers' limit errors say which limit but not what to do (issue 7).
+fn explain_limit(message: String) -> String {
+    if message.contains("recursion limit exceeded") {
+        format!(
+            "{message}: the document nests deeper than 128 levels, which apigend refuses; \
+             flatten it with named components and $refs"
+        )
+    } else if message.contains("repetition limit exceeded") {
+        format!(
+            "{message}: YAML aliases (`*name`) expand to too many nodes (an alias bomb?); \
+             write the repeated parts out or use $refs"
+        )
+    } else {
+        message
+    }
 }
 
 /// A JSON value read from YAML without going through `serde_yaml_ng::Value`:

@@ -41,3 +41,7 @@ mod daemon;
 
 /// Archive restore and reports through the binary (issue 6).
 mod archive;
+
+/// Hostile and broken input, resource limits, file-system faults, fuzz
+/// regressions (issue 7).
+mod hardening;

@@ -163,31 +163,49 @@ pub(crate) fn build(api: &Api, names: &BTreeMap<String, String>) -> ModelsView {
 }
 
 /// Depth-first topological order of aliases by the aliases they mention.
+///
+/// Iterative, with its own stack: a chain of 10,000 aliases (`A: $ref B`,
+/// `B: $ref C`, ...) overflowed the thread's stack when this recursed
+/// (issue 7, `tests/hardening.rs`). Same order as the recursive walk.
 fn visit<'a>(
-    def: &'a TypeDef,
+    root: &'a TypeDef,
     by_name: &BTreeMap<&str, &'a TypeDef>,
     state: &mut BTreeMap<&'a str, u8>,
     order: &mut Vec<&'a TypeDef>,
     opaque: &mut BTreeMap<&'a str, BTreeSet<String>>,
 ) {
-    if state.contains_key(def.name.as_str()) {
+    fn deps_of(def: &TypeDef) -> std::vec::IntoIter<String> {
+        let mut deps = BTreeSet::new();
+        alias_deps(&def.kind, &mut deps);
+        deps.into_iter().collect::<Vec<_>>().into_iter()
+    }
+    if state.contains_key(root.name.as_str()) {
         return;
     }
-    state.insert(&def.name, 1);
-    let mut deps = BTreeSet::new();
-    alias_deps(&def.kind, &mut deps);
-    for dep in deps {
-        let Some(target) = by_name.get(dep.as_str()) else { continue };
+    state.insert(&root.name, 1);
+    // Each frame: a definition on the stack and its dependencies not yet
+    // looked at.
+    let mut stack = vec![(root, deps_of(root))];
+    while let Some((def, deps)) = stack.last_mut() {
+        let def: &'a TypeDef = def;
+        let Some(dep) = deps.next() else {
+            stack.pop();
+            state.insert(&def.name, 2);
+            order.push(def);
+            continue;
+        };
+        let Some(target) = by_name.get(dep.as_str()).copied() else { continue };
         match state.get(target.name.as_str()) {
             Some(1) => {
                 opaque.entry(&def.name).or_default().insert(dep);
             }
             Some(_) => {}
-            None => visit(target, by_name, state, order, opaque),
+            None => {
+                state.insert(&target.name, 1);
+                stack.push((target, deps_of(target)));
+            }
         }
     }
-    state.insert(&def.name, 2);
-    order.push(def);
 }
 
 fn alias_deps(kind: &TypeKind, out: &mut BTreeSet<String>) {
