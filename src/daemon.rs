@@ -480,6 +480,7 @@ impl Daemon {
     fn on_job_done(&mut self, outcome: Result<JobOutcome, tokio::task::JoinError>) {
         let Some(job) = self.job.take() else { return };
         self.debouncer.finished();
+        release_memory();
         let duration_ms = u64::try_from(job.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut summary = RunSummary {
             number: job.number,
@@ -858,6 +859,17 @@ fn sd_notify(state: &str) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = state;
+}
+
+/// Hands the run's freed memory back to the OS. A run on a large spec
+/// peaks at a few hundred MiB spread over the worker threads' malloc arenas,
+/// which glibc otherwise keeps for the daemon's whole idle life.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim(3) only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// CLOCK_MONOTONIC in microseconds, as systemd's reload protocol wants.

@@ -123,10 +123,18 @@ impl InstanceLock {
             .truncate(false)
             .open(&paths.lock)
             .map_err(io)?;
-        if !try_flock(&file).map_err(io)? {
-            let mut s = String::new();
-            let _ = file.read_to_string(&mut s);
-            return Err(LockError::Held(s.trim().parse().ok()));
+        // `apigend status` takes the lock for an instant to see whether a
+        // daemon holds it; a few short retries keep that from failing a
+        // daemon that starts at the same moment.
+        let mut attempts = 0;
+        while !try_flock(&file).map_err(io)? {
+            attempts += 1;
+            if attempts == 5 {
+                let mut s = String::new();
+                let _ = file.read_to_string(&mut s);
+                return Err(LockError::Held(s.trim().parse().ok()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;

@@ -51,8 +51,8 @@ pub enum SpecEvent {
 pub enum Backend {
     /// inotify, FSEvents, kqueue or ReadDirectoryChanges.
     Native,
-    /// Scanning every second (network file systems, bind mounts, or
-    /// `watch.poll = true`).
+    /// Our own scan of every watched directory each second (network file
+    /// systems, bind mounts, or `watch.poll = true`).
     Poll,
 }
 
@@ -257,4 +257,18 @@ fn remote_fs(dir: &Path) -> Option<&'static str> {
 #[cfg(not(target_os = "linux"))]
 fn remote_fs(_dir: &Path) -> Option<&'static str> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inotify_limit_says_how_to_raise_it() {
+        let e = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        let msg = WatchError::from_notify(&e, Some(Path::new("/p/backend"))).to_string();
+        assert!(msg.starts_with("/p/backend: the inotify watch limit"), "{msg}");
+        assert!(msg.contains("sysctl fs.inotify.max_user_watches="), "{msg}");
+        assert!(msg.contains("watch.poll = true"), "{msg}");
+    }
 }

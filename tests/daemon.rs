@@ -643,3 +643,17 @@ fn regen_wait_returns_its_run_and_status_reports() {
     assert!(stdout.contains("billing/typescript: 1 written"), "one-shot fallback: {stdout}");
     assert!(victim.exists());
 }
+
+/// Issue 5: with `watch.poll = true` the daemon polls (as it does on
+/// network and bind mounts) and still sees saves.
+#[test]
+fn polling_when_asked_sees_saves() {
+    let p = Project::new("", "[watch]\npoll = true\n");
+    let mut d = p.start();
+    d.wait_runs(1);
+    assert_eq!(p.status().unwrap()["backend"], "poll");
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "written"), "billing", "{runs:#?}");
+    d.assert_settled_at(2);
+}

@@ -13,7 +13,7 @@
 //! [`Source::add_tree`] from its own thread, because notify's handler runs on
 //! the watcher's thread and must not call back into the watcher.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -32,6 +32,95 @@ use super::{Backend, Plan, SpecEvent, WatchError};
 /// enough to stay cheap on a tree of a few hundred directories.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
+/// What a poll compares per directory entry. notify's `PollWatcher`
+/// compares mtimes in whole seconds (notify 8.2), so a second save within
+/// the same second would be missed; we compare nanosecond mtimes, sizes and
+/// inodes (a rename-over changes the inode) from one `stat` per entry and
+/// never read contents, which matters on the network mounts polling is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    mtime: Option<std::time::SystemTime>,
+    len: u64,
+    ino: u64,
+}
+
+type Snapshot = BTreeMap<std::ffi::OsString, Stamp>;
+
+fn scan(dir: &Path) -> Option<Snapshot> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        out.insert(e.file_name(), Stamp { mtime: m.modified().ok(), len: m.len(), ino });
+    }
+    Some(out)
+}
+
+/// The polling backend: a thread that scans every watched directory each
+/// interval and feeds the differences to the same [`Handler`] as notify.
+struct Poller {
+    stop: Arc<AtomicBool>,
+}
+
+impl Poller {
+    fn spawn(handler: Handler, shared: Arc<RwLock<Shared>>) -> Result<Poller, WatchError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("apigend-poll".into())
+            .spawn(move || {
+                let mut snaps: HashMap<PathBuf, Snapshot> = HashMap::new();
+                while !stopped.load(Ordering::Acquire) {
+                    let dirs: Vec<PathBuf> = read(&shared).watched.iter().cloned().collect();
+                    snaps.retain(|d, _| dirs.contains(d));
+                    for d in dirs {
+                        let Some(now) = scan(&d) else { continue };
+                        // A directory's first scan is its baseline.
+                        if let Some(before) = snaps.insert(d.clone(), now.clone()) {
+                            poll_diff(&handler, &d, &before, &now);
+                        }
+                    }
+                    let mut slept = Duration::ZERO;
+                    while slept < POLL_INTERVAL && !stopped.load(Ordering::Acquire) {
+                        std::thread::sleep(Duration::from_millis(50));
+                        slept += Duration::from_millis(50);
+                    }
+                }
+            })
+            .map_err(|e| WatchError::Other {
+                path: "<poller>".into(),
+                message: format!("cannot start the polling thread: {e}"),
+            })?;
+        Ok(Poller { stop })
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// Turns two scans of `dir` into the events notify would have sent.
+fn poll_diff(handler: &Handler, dir: &Path, before: &Snapshot, now: &Snapshot) {
+    use notify::event::{CreateKind, DataChange, RemoveKind};
+    for (name, stamp) in now {
+        let kind = match before.get(name) {
+            None => EventKind::Create(CreateKind::Any),
+            Some(old) if old != stamp => EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            Some(_) => continue,
+        };
+        handler.handle(Ok(Event::new(kind).add_path(dir.join(name))));
+    }
+    for name in before.keys().filter(|n| !now.contains_key(*n)) {
+        let ev = Event::new(EventKind::Remove(RemoveKind::Any)).add_path(dir.join(name));
+        handler.handle(Ok(ev));
+    }
+}
+
 /// What the handler thread and the daemon share.
 #[derive(Debug)]
 struct Shared {
@@ -48,9 +137,18 @@ fn write(s: &RwLock<Shared>) -> std::sync::RwLockWriteGuard<'_, Shared> {
     s.write().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// What delivers the events.
+enum Backing {
+    /// notify's native watcher (inotify, FSEvents, …).
+    Native(Box<dyn Watcher + Send>),
+    /// Our poller thread; it scans whatever is in `Shared::watched`. Held
+    /// only so that dropping the source stops the thread.
+    Poll(#[allow(dead_code)] Poller),
+}
+
 /// A running watcher.
 pub struct Source {
-    watcher: Box<dyn Watcher + Send>,
+    backing: Backing,
     shared: Arc<RwLock<Shared>>,
     backend: Backend,
     /// Set by the handler when the channel was full; the daemon swaps it
@@ -105,20 +203,18 @@ impl Source {
             shared: Arc::clone(shared),
             rescan_needed: Arc::clone(rescan_needed),
         };
-        let config =
-            notify::Config::default().with_follow_symlinks(false).with_poll_interval(POLL_INTERVAL);
-        let watcher: Box<dyn Watcher + Send> = match backend {
-            Backend::Native => Box::new(
-                notify::RecommendedWatcher::new(move |e| handler.handle(e), config)
-                    .map_err(|e| WatchError::from_notify(&e, None))?,
-            ),
-            Backend::Poll => Box::new(
-                notify::PollWatcher::new(move |e| handler.handle(e), config)
-                    .map_err(|e| WatchError::from_notify(&e, None))?,
-            ),
+        let backing = match backend {
+            Backend::Native => {
+                let config = notify::Config::default().with_follow_symlinks(false);
+                Backing::Native(Box::new(
+                    notify::RecommendedWatcher::new(move |e| handler.handle(e), config)
+                        .map_err(|e| WatchError::from_notify(&e, None))?,
+                ))
+            }
+            Backend::Poll => Backing::Poll(Poller::spawn(handler, Arc::clone(shared))?),
         };
         let mut source = Source {
-            watcher,
+            backing,
             shared: Arc::clone(shared),
             backend,
             rescan_needed: Arc::clone(rescan_needed),
@@ -148,7 +244,12 @@ impl Source {
         if read(&self.shared).watched.contains(dir) {
             return Ok(false);
         }
-        match self.watcher.watch(dir, RecursiveMode::NonRecursive) {
+        let Backing::Native(watcher) = &mut self.backing else {
+            // The poller scans the watched set; adding to it is enough.
+            write(&self.shared).watched.insert(dir.to_path_buf());
+            return Ok(true);
+        };
+        match watcher.watch(dir, RecursiveMode::NonRecursive) {
             Ok(()) => {
                 write(&self.shared).watched.insert(dir.to_path_buf());
                 Ok(true)
@@ -201,7 +302,9 @@ impl Source {
         let gone: Vec<PathBuf> =
             read(&self.shared).watched.iter().filter(|w| w.starts_with(dir)).cloned().collect();
         for w in gone {
-            let _ = self.watcher.unwatch(&w);
+            if let Backing::Native(watcher) = &mut self.backing {
+                let _ = watcher.unwatch(&w);
+            }
             write(&self.shared).watched.remove(&w);
         }
     }
@@ -286,5 +389,62 @@ impl Handler {
             drop(s);
             self.send(SpecEvent::Changed(path.to_path_buf()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::filter::glob_set;
+    use notify::event::{DataChange, Flag};
+
+    fn handler(capacity: usize) -> (Handler, tokio::sync::mpsc::Receiver<SpecEvent>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+        let filter = Filter::new(
+            Some(PathBuf::from("/p/openapi.yaml")),
+            Vec::new(),
+            Vec::new(),
+            PathBuf::from("/p"),
+            glob_set("include", &[]).unwrap(),
+            glob_set("exclude", &[]).unwrap(),
+        );
+        let shared = Arc::new(RwLock::new(Shared { filter, watched: BTreeSet::new() }));
+        (Handler { tx, shared, rescan_needed: Arc::new(AtomicBool::new(false)) }, rx)
+    }
+
+    fn write(path: &str) -> notify::Result<Event> {
+        Ok(Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any))).add_path(path.into()))
+    }
+
+    #[test]
+    fn overflow_and_errors_become_rescans() {
+        let (h, mut rx) = handler(8);
+        // inotify's IN_Q_OVERFLOW, without a path (buck2#1453's case).
+        h.handle(Ok(Event::new(EventKind::Other).set_flag(Flag::Rescan)));
+        assert!(matches!(rx.try_recv(), Ok(SpecEvent::Rescan(_))));
+        h.handle(Err(notify::Error::new(notify::ErrorKind::MaxFilesWatch)));
+        match rx.try_recv() {
+            Ok(SpecEvent::Rescan(why)) => assert!(why.contains("max_user_watches"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_full_channel_sets_the_rescan_flag_instead_of_dropping() {
+        let (h, mut rx) = handler(1);
+        h.handle(write("/p/openapi.yaml"));
+        assert!(!h.rescan_needed.load(Ordering::Acquire));
+        h.handle(write("/p/openapi.yaml"));
+        assert!(h.rescan_needed.load(Ordering::Acquire), "the second event had no room");
+        assert_eq!(rx.try_recv().unwrap(), SpecEvent::Changed("/p/openapi.yaml".into()));
+    }
+
+    #[test]
+    fn opens_closes_and_unrelated_files_are_not_forwarded() {
+        let (h, mut rx) = handler(8);
+        let open = notify::event::AccessKind::Open(notify::event::AccessMode::Any);
+        h.handle(Ok(Event::new(EventKind::Access(open)).add_path("/p/openapi.yaml".into())));
+        h.handle(write("/p/other.yaml"));
+        assert!(rx.try_recv().is_err());
     }
 }

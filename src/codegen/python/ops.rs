@@ -270,7 +270,10 @@ fn op_view(
             BodyMedia::Json => ("json", cx.render(&b.ty, uses)),
             BodyMedia::Multipart => ("multipart", cx.render(&b.ty, uses)),
             BodyMedia::Form => ("form", cx.render(&b.ty, uses)),
-            BodyMedia::Binary => ("binary", cx.render(&TypeRef::Binary, uses)),
+            // Raw bytes, or a `File` to also say its media type.
+            BodyMedia::Binary => {
+                ("binary", format!("{} | _client.File", cx.render(&TypeRef::Binary, uses)))
+            }
             BodyMedia::Text => {
                 ("text", cx.render(&TypeRef::String(crate::ir::StringFormat::Plain), uses))
             }

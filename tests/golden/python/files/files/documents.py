@@ -61,7 +61,7 @@ class DocumentsApi:
         self,
         *,
         id: int,
-        body: bytes,
+        body: bytes | _client.File,
         headers: _t.Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None:
@@ -169,7 +169,7 @@ class AsyncDocumentsApi:
         self,
         *,
         id: int,
-        body: bytes,
+        body: bytes | _client.File,
         headers: _t.Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> None:

@@ -60,7 +60,11 @@ class ApiError(Exception):
         self.reason_phrase: str = response.reason_phrase
         self.headers: _httpx.Headers = response.headers
         self.body: _t.Any = _apigend_error_body(response)
-        super().__init__(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+        try:
+            where = f"{response.request.method} {response.request.url}: "
+        except RuntimeError:  # a response built by hand has no request
+            where = ""
+        super().__init__(f"{where}HTTP {response.status_code} {response.reason_phrase}".rstrip())
 
     def field_errors(self) -> dict[str, list[str]]:
         """Messages per field of a Django REST framework validation error.
@@ -383,13 +387,10 @@ class _ApigendBase:
         for name, value in header_params or ():
             if value is not None:
                 all_headers[name] = _apigend_text(value)
-        cookies = [
-            f"{name}={_urlparse.quote(_apigend_text(value), safe='')}"
-            for name, value in cookie_params or ()
-            if value is not None
-        ]
-        if cookies:
-            all_headers["Cookie"] = "; ".join(cookies)
+        # Cookie parameters join the jar's cookies for this request only.
+        cookies = {
+            name: _apigend_text(value) for name, value in cookie_params or () if value is not None
+        }
         content: bytes | None = None
         if body_kind is not None and body is not None:
             content, all_headers["Content-Type"] = _apigend_encode_body(
@@ -403,6 +404,7 @@ class _ApigendBase:
             params=_apigend_query(query or ()),
             headers=all_headers,
             content=content,
+            cookies=cookies or None,
             timeout=_httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
 
