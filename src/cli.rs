@@ -12,6 +12,7 @@ use crate::config;
 use crate::diff::Level;
 use crate::diff::cli::Format;
 use crate::pipeline::{self, Outcome, RunReport};
+use crate::status::{InstanceLock, LockError, RuntimePaths};
 
 /// Keeps typed TypeScript and Python API clients in step with an OpenAPI
 /// schema.
@@ -134,6 +135,23 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Generate { groups } => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            // The daemon's lock: a generate beside a running daemon would
+            // write the same output at the same time, so hand the run over.
+            let _lock = match RuntimePaths::for_config(&cli.config)
+                .map(|p| InstanceLock::try_acquire(&p))
+            {
+                Ok(Ok(lock)) => Some(lock),
+                Ok(Err(LockError::Held(pid))) => {
+                    eprintln!(
+                        "apigend: a daemon{} is watching this project; asking it to regenerate",
+                        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+                    );
+                    return crate::daemon::regen(&cli.config, groups, true);
+                }
+                // No usable runtime directory: nothing can be racing us
+                // through it either.
+                Ok(Err(LockError::Io(_))) | Err(_) => None,
+            };
             let report = pipeline::run(&cfg, groups, "generate").map_err(|e| e.to_string())?;
             print_report(&report);
             Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })

@@ -122,7 +122,7 @@ pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
     };
     let t = std::time::Instant::now();
     let doc = spec::parse(&got.bytes, &got.origin, &fetch)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "parsed spec");
+    tracing::debug!(elapsed = ?t.elapsed(), peak_kib = peak_rss_kib(), "parsed spec");
     let t = std::time::Instant::now();
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,
@@ -318,7 +318,10 @@ fn run_with(
     warnings: Vec<String>,
     generate: &GenerateFn,
 ) -> RunReport {
-    let results: Vec<JobResult> = plan(cfg, groups, api)
+    let t = std::time::Instant::now();
+    let planned = plan(cfg, groups, api);
+    tracing::debug!(elapsed = ?t.elapsed(), "planned");
+    let results: Vec<JobResult> = planned
         .into_par_iter()
         .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
             let outcome = if output::is_up_to_date(&dir, &fp) {
@@ -326,6 +329,7 @@ fn run_with(
             } else {
                 // A bug in a generator must not take the other groups (or
                 // the daemon) down with it: catch it at the job boundary.
+                let t = std::time::Instant::now();
                 let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     generate(&sliced, language, &package)
                 }))
@@ -340,7 +344,10 @@ fn run_with(
                 });
                 match generated {
                     Ok(files) => match output::commit(&dir, &files, &fp) {
-                        Ok(stats) => Outcome::Written(stats),
+                        Ok(stats) => {
+                            tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated and committed");
+                            Outcome::Written(stats)
+                        }
                         Err(e) => Outcome::Failed(e.to_string()),
                     },
                     Err(e) => Outcome::Failed(e),
@@ -375,6 +382,14 @@ fn generate(api: &Api, language: Language, package: &str) -> Result<Vec<Generate
         }
     }
     .map_err(|e| e.to_string())
+}
+
+/// Peak resident memory so far (Linux `VmHWM`), for the debug log of each
+/// phase; `None` elsewhere.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {

@@ -596,6 +596,22 @@ fn a_second_daemon_refuses_to_start() {
     first.assert_settled_at(1);
 }
 
+/// `apigend generate` beside a running daemon does not race it: it hands the
+/// run to the daemon and reports that run.
+#[test]
+fn generate_beside_a_daemon_hands_the_run_over() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let out = p.command(&["generate", "--groups", "billing"]).output().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains(&format!("daemon (pid {}) is watching", d.child.id())), "{stderr}");
+    assert!(stdout.contains("run #2: ok"), "{stdout}");
+    d.assert_settled_at(2);
+}
+
 /// Issue 5: `apigend regen --wait` returns after the run it asked for, with
 /// its result; `apigend status` shows the daemon; without a daemon, regen
 /// runs once itself.

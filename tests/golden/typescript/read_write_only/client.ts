@@ -93,7 +93,9 @@ export class ApiError extends Error {
   /**
    * DRF validation errors flattened to `field -> messages`. Nested
    * serializers give dotted paths (`address.city`, `items.0.name`);
-   * `non_field_errors` and `detail` stay as they are.
+   * errors not tied to a field are under `non_field_errors`. A body that is
+   * not a validation error (such as `{"detail": "Not found."}`) gives `{}`,
+   * as the Python client's `field_errors()` does.
    */
   fieldErrors(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
@@ -114,6 +116,9 @@ function collectErrors(value: unknown, at: string, out: Record<string, string[]>
     });
   } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      // A bare string at the top level is a `detail` (401, 404), not a
+      // field error: DRF gives field errors as lists.
+      if (at === "" && (item === null || typeof item !== "object")) continue;
       collectErrors(item, at === "" ? key : `${at}.${key}`, out);
     }
   }
