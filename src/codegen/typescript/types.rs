@@ -259,33 +259,78 @@ fn cycle_breaks(api: &Api) -> BTreeMap<&str, BTreeSet<&str>> {
             edges.insert(def.name.as_str(), out);
         }
     }
-    // Reachability per node; the eager graph holds only aliases and unions
-    // with named members, which is small even for the largest specs.
-    let reach: BTreeMap<&str, BTreeSet<&str>> = edges
-        .iter()
-        .map(|(&start, first)| {
-            let mut seen = BTreeSet::new();
-            let mut stack: Vec<&str> = first.iter().copied().collect();
-            while let Some(n) = stack.pop() {
-                if seen.insert(n)
-                    && let Some(next) = edges.get(n)
-                {
-                    stack.extend(next.iter().copied());
-                }
-            }
-            (start, seen)
-        })
-        .collect();
+    // A target is on a cycle with `node` exactly when both are in the same
+    // strongly connected component. Components, not reachability per node:
+    // a hostile spec with a 10,000-long alias chain made the per-node sets
+    // quadratic in time and memory (issue 7).
+    let component = components(&edges);
     let mut breaks = BTreeMap::new();
     for (&node, targets) in &edges {
         let on_cycle: BTreeSet<&str> = targets
             .iter()
             .copied()
-            .filter(|t| reach.get(t).is_some_and(|r| r.contains(node)))
+            .filter(|t| component.get(t).is_some() && component.get(t) == component.get(node))
             .collect();
         if !on_cycle.is_empty() {
             breaks.insert(node, on_cycle);
         }
     }
     breaks
+}
+
+/// The strongly connected component of every node of `edges` (Kosaraju's
+/// algorithm with explicit stacks, so a long chain cannot overflow the
+/// thread's stack): node → component number.
+fn components<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> BTreeMap<&'a str, usize> {
+    let mut nodes: BTreeSet<&str> = edges.keys().copied().collect();
+    nodes.extend(edges.values().flatten().copied());
+    let mut reverse: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (&from, tos) in edges {
+        for &to in tos {
+            reverse.entry(to).or_default().push(from);
+        }
+    }
+    // 1. Nodes in order of finishing a depth-first walk.
+    let mut finished = Vec::with_capacity(nodes.len());
+    let mut seen = BTreeSet::new();
+    for &start in &nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let succ = |n: &str| edges.get(n).into_iter().flatten().copied().collect::<Vec<_>>();
+        let mut stack = vec![(start, succ(start).into_iter())];
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            match next.next() {
+                Some(m) => {
+                    if seen.insert(m) {
+                        stack.push((m, succ(m).into_iter()));
+                    }
+                }
+                None => {
+                    finished.push(node);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    // 2. Walks of the reversed graph, latest finished first: each is one
+    // component.
+    let mut component = BTreeMap::new();
+    for (id, &start) in finished.iter().rev().enumerate() {
+        if component.contains_key(start) {
+            continue;
+        }
+        component.insert(start, id);
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            for &m in reverse.get(n).into_iter().flatten() {
+                if !component.contains_key(m) {
+                    component.insert(m, id);
+                    stack.push(m);
+                }
+            }
+        }
+    }
+    component
 }
