@@ -266,10 +266,11 @@ fn cycle_breaks(api: &Api) -> BTreeMap<&str, BTreeSet<&str>> {
     let component = components(&edges);
     let mut breaks = BTreeMap::new();
     for (&node, targets) in &edges {
+        let mine = component.get(node);
         let on_cycle: BTreeSet<&str> = targets
             .iter()
             .copied()
-            .filter(|t| component.get(t).is_some() && component.get(t) == component.get(node))
+            .filter(|t| mine.is_some() && component.get(t) == mine)
             .collect();
         if !on_cycle.is_empty() {
             breaks.insert(node, on_cycle);
