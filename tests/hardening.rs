@@ -819,3 +819,220 @@ fn the_inertness_check_sees_escaped_payloads() {
     assert!(escaped("x = f\"{PWNED()}\"\n", Lang::Py));
     assert!(escaped("x = 'a\\\\'; PWNED()\n", Lang::Py));
 }
+
+// ---------------------------------------------------------------------------
+// The daemon
+
+/// Long enough for a loaded CI machine; never a speed claim.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// `apigend watch` on a project, observed through its JSON log (one `run
+/// finished` line per run), as in `tests/daemon.rs`; killed on drop.
+struct Daemon {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(p: &Project) -> Daemon {
+        fs::create_dir_all(p.path().join("run")).unwrap();
+        let log = p.path().join("run/daemon.log");
+        let mut cmd = Command::new(util::apigend_bin());
+        cmd.args(["watch", "--log-format", "json", "--config", "apigend.toml"])
+            .current_dir(p.path());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("APIGEND_") {
+                cmd.env_remove(&key);
+            }
+        }
+        let child = cmd
+            .env("XDG_RUNTIME_DIR", p.path().join("run"))
+            .env("RUST_LOG", "info")
+            .env_remove("NOTIFY_SOCKET")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("spawn apigend watch");
+        Daemon { child, log }
+    }
+
+    fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for `n` finished runs; returns the `n`-th one's fields.
+    fn wait_run(&mut self, n: usize) -> serde_json::Value {
+        let start = std::time::Instant::now();
+        loop {
+            let runs: Vec<serde_json::Value> = self
+                .log_text()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|e| e["fields"]["message"] == "run finished")
+                .map(|e| e["fields"].clone())
+                .collect();
+            if runs.len() >= n {
+                return runs[n - 1].clone();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the daemon exited ({status}) before run {n}; log:\n{}", self.log_text());
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "run {n} did not finish within {PATIENCE:?}; log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn assert_alive(&mut self) {
+        assert!(self.child.try_wait().unwrap().is_none(), "exited; log:\n{}", self.log_text());
+        assert!(!self.log_text().contains("panicked"), "a panic; log:\n{}", self.log_text());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The generated output of the project (both languages), path → bytes.
+fn output_of(p: &Project) -> BTreeMap<String, Vec<u8>> {
+    util::files_under(&p.out())
+        .into_iter()
+        .map(|f| {
+            let bytes = fs::read(p.out().join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+/// Issue 7: the daemon survives every hostile spec in turn (an alias bomb,
+/// 10,000 levels of nesting, binary garbage, a 10,000-long `$ref` chain,
+/// 100 KB names), reports each refused one as a failed run and keeps its
+/// last good output, and generates each acceptable one.
+#[test]
+fn the_daemon_survives_hostile_specs_and_keeps_its_last_good_output() {
+    let p = Project::new(good_spec("name"));
+    let mut d = Daemon::start(&p);
+    assert_eq!(d.wait_run(1)["result"], "ok");
+    let mut good = output_of(&p);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("alias bomb", alias_bomb().into_bytes(), "error"),
+        ("deep nesting", deep_json(10_000).into_bytes(), "error"),
+        ("binary garbage", (0..=255u8).cycle().take(4096).collect(), "error"),
+        ("ref chain", ref_chain(10_000, false).into_bytes(), "ok"),
+        ("empty file", Vec::new(), "error"),
+        ("100 KB names", long_names(100_000).into_bytes(), "ok"),
+    ];
+    for (i, (what, spec, result)) in cases.into_iter().enumerate() {
+        p.write_spec(spec);
+        let run = d.wait_run(i + 2);
+        assert_eq!(run["result"], result, "{what}: {run:#}");
+        d.assert_alive();
+        if result == "error" {
+            assert_eq!(output_of(&p), good, "{what}: the last good output is kept");
+        } else {
+            assert_ne!(output_of(&p), good, "{what}: generated");
+            good = output_of(&p);
+        }
+        assert_consistent(&p.out().join("api/typescript"));
+        assert_consistent(&p.out().join("api/python"));
+    }
+}
+
+/// Issue 7: output files edited or deleted by hand while the daemon runs
+/// are put back by its next run (whatever triggered it), and nothing else
+/// is touched.
+#[test]
+fn the_daemon_restores_hand_edited_and_deleted_output() {
+    let p = Project::new(good_spec("name"));
+    let mut d = Daemon::start(&p);
+    d.wait_run(1);
+    let ts_models = p.out().join("api/typescript/models.ts");
+    let generated = fs::read(&ts_models).unwrap();
+    fs::write(&ts_models, "export const edited = 1;\n").unwrap();
+    let py_dir = p.out().join("api/python");
+    let victim = util::python_packages_in(&py_dir)[0].join("models.py");
+    fs::remove_file(&victim).unwrap();
+    p.dir.create("out/api/typescript/mine.ts", "// a user's own file\n");
+
+    p.write_spec(good_spec("email"));
+    assert_eq!(d.wait_run(2)["result"], "ok");
+    d.assert_alive();
+    assert!(victim.is_file(), "the deleted file is back");
+    let now = fs::read_to_string(&ts_models).unwrap();
+    assert!(now.contains("email") && !now.contains("edited"), "the edit is replaced");
+    assert_ne!(now.as_bytes(), generated);
+    assert_eq!(
+        fs::read_to_string(p.out().join("api/typescript/mine.ts")).unwrap(),
+        "// a user's own file\n",
+        "a file apigend did not write is left alone"
+    );
+    fs::remove_file(p.out().join("api/typescript/mine.ts")).unwrap();
+    assert_consistent(&p.out().join("api/typescript"));
+    assert_consistent(&py_dir);
+}
+
+/// Issue 7: the spec file deleted (a failed run naming it; the output is
+/// kept) and re-created (generated again).
+#[test]
+fn the_daemon_survives_the_spec_deleted_and_recreated() {
+    let p = Project::new(good_spec("name"));
+    let mut d = Daemon::start(&p);
+    d.wait_run(1);
+    let good = output_of(&p);
+    fs::remove_file(p.path().join("openapi.yaml")).unwrap();
+    let run = d.wait_run(2);
+    assert_eq!(run["result"], "error", "{run:#}");
+    d.assert_alive();
+    assert_eq!(output_of(&p), good, "the output is kept while the spec is gone");
+    p.dir.create("openapi.yaml", good_spec("recreated"));
+    let run = d.wait_run(3);
+    assert_eq!(run["result"], "ok", "{run:#}");
+    d.assert_alive();
+    let models = fs::read_to_string(p.out().join("api/typescript/models.ts")).unwrap();
+    assert!(models.contains("recreated"));
+}
+
+/// Issue 7: the directory holding the spec (the one the daemon watches)
+/// removed: the daemon reports the missing spec as a failed run naming it,
+/// keeps its output and keeps running; once the directory and spec are back,
+/// the next run (here `apigend regen`) generates from the new spec.
+///
+/// Known gap (issue 7, left open): the re-created directory is not watched
+/// again by itself, so only an explicit trigger (regen, SIGHUP, restart)
+/// picks the new spec up; the fix is for `watch::source` to watch the
+/// nearest existing ancestor while a watched root is gone.
+#[test]
+fn the_daemon_survives_its_watched_directory_removed_and_recreated() {
+    let dir = TempDir::new();
+    let spec = dir.create("api/openapi.yaml", good_spec("name"));
+    dir.create("apigend.toml", util::config_toml(&spec, "out", "api", util::Languages::BOTH));
+    let p = Project { dir };
+    let mut d = Daemon::start(&p);
+    d.wait_run(1);
+    let good = output_of(&p);
+    fs::remove_dir_all(p.path().join("api")).unwrap();
+    let run = d.wait_run(2);
+    assert_eq!(run["result"], "error", "{run:#}");
+    assert!(d.log_text().contains("api/openapi.yaml: cannot read spec"), "{}", d.log_text());
+    d.assert_alive();
+    assert_eq!(output_of(&p), good, "the output is kept while the spec is gone");
+    p.dir.create("api/openapi.yaml", good_spec("recreated"));
+    let out = Command::new(util::apigend_bin())
+        .args(["regen", "--wait", "--config", "apigend.toml"])
+        .current_dir(p.path())
+        .env("XDG_RUNTIME_DIR", p.path().join("run"))
+        .output()
+        .unwrap();
+    util::assert_success("regen", &out);
+    d.assert_alive();
+    let models = fs::read_to_string(p.out().join("api/typescript/models.ts")).unwrap();
+    assert!(models.contains("recreated"));
+    assert_consistent(&p.out().join("api/typescript"));
+}
