@@ -475,26 +475,6 @@ fn diff_command_matches_the_report() {
     assert!(e.contains("missing.yml") && e.contains("cannot read"), "{e}");
 }
 
-#[test]
-#[ignore = "prints every pair's findings; run by hand"]
-fn dump_pairs() {
-    for name in [
-        "inventree-488-to-490",
-        "inventree-523-to-525",
-        "authentik-765219b-to-413fc20",
-        "cvat-2.31.0-to-2.32.0",
-        "stripe-2019-05-23-to-2019-05-31",
-        "drfsp-versioning-accept-v1-to-v2",
-        "drfsp-fields-oas30-to-oas31",
-        "github-octokit-22.0.0-to-23.0.0",
-    ] {
-        let Some(dir) = shared_pair(name) else { continue };
-        let r = report(&dir);
-        let out = crate::diff_rules::finding_lines(&r).join("\n");
-        std::fs::write(format!("/tmp/pair-{name}.txt"), out).unwrap();
-    }
-}
-
 /// The three renderings of one small pair, as goldens
 /// (`EXPECTORATE=overwrite` to update), and `report.json` valid against the
 /// shipped `docs/report.schema.json`.

@@ -450,15 +450,6 @@ pub(crate) fn assert_tsc_passes(dir: &std::path::Path) {
     );
 }
 
-#[test]
-#[ignore = "debugging aid: dumps the sample output to APIGEND_DUMP"]
-fn dump_sample() {
-    let Ok(dir) = std::env::var("APIGEND_DUMP") else {
-        return;
-    };
-    write_all(std::path::Path::new(&dir), &generate(&sample()).unwrap());
-}
-
 /// Compiles the sample's client with a driver and runs it under Node against
 /// a local server: multipart, errors, pagination, the CSRF cookie jar, abort.
 /// Needs `node` (20+) on `PATH` and `APIGEND_TSC` (or `tsc` on `PATH`).
