@@ -1128,12 +1128,17 @@ fn literals(schema: &Schema) -> Option<Vec<Literal>> {
         }
         _ => return None,
     };
-    let mut out: Vec<Literal> = Vec::with_capacity(lits.len());
-    for l in lits {
-        if !out.contains(&l) {
-            out.push(l);
-        }
-    }
+    // Deduplicate keeping the first of each, through a set: `Vec::contains`
+    // made a million-element enum quadratic (issue 7).
+    let mut seen: BTreeSet<(u8, String)> = BTreeSet::new();
+    let key = |l: &Literal| match l {
+        Literal::Str(s) => (0, s.clone()),
+        Literal::Int(i) => (1, i.to_string()),
+        Literal::Num(n) => (2, n.clone()),
+        Literal::Bool(b) => (3, b.to_string()),
+        Literal::Null => (4, String::new()),
+    };
+    let out: Vec<Literal> = lits.into_iter().filter(|l| seen.insert(key(l))).collect();
     if out.is_empty() { None } else { Some(out) }
 }
 

@@ -229,6 +229,7 @@ impl TypeCx<'_> {
     /// `None` for null.
     pub(crate) fn literal_members(&self, lits: &[Literal], uses: &mut Uses) -> Vec<String> {
         let mut values: Vec<String> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
         let mut float = false;
         let mut null = false;
@@ -246,7 +247,9 @@ impl TypeCx<'_> {
                     continue;
                 }
             };
-            if !values.contains(&v) {
+            // A set, not `values.contains`: a million-element enum made
+            // this quadratic (issue 7).
+            if seen.insert(v.clone()) {
                 values.push(v);
             }
         }
