@@ -566,7 +566,16 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         paths: w.paths.iter().map(|p| rel("watch.paths", p)).collect::<Result<_, _>>()?,
         include: w.include.clone(),
         exclude: w.exclude.clone(),
-        debounce: parse_duration(&w.debounce).map_err(|e| format!("`watch.debounce`: {e}"))?,
+        debounce: match parse_duration(&w.debounce) {
+            Ok(d) if d > Duration::from_secs(3600) => {
+                return Err(format!(
+                    "`watch.debounce` = `{}` is longer than an hour; a window is typically \"300ms\" to \"5s\"",
+                    w.debounce
+                ));
+            }
+            Ok(d) => d,
+            Err(e) => return Err(format!("`watch.debounce`: {e}")),
+        },
         poll: match w.poll {
             None | Some(PollSetting::Word(AutoWord::Auto)) => None,
             Some(PollSetting::Bool(b)) => Some(b),

@@ -1036,3 +1036,17 @@ fn the_daemon_survives_its_watched_directory_removed_and_recreated() {
     assert!(models.contains("recreated"));
     assert_consistent(&p.out().join("api/typescript"));
 }
+
+/// Issue 7: a debounce window too long to be meant (it overflowed the
+/// debouncer's arithmetic, found by the `debounce_events` fuzz target) is
+/// refused naming the key, from the file and from the environment.
+#[test]
+fn an_absurd_debounce_window_is_refused() {
+    let p = Project::new(good_spec("name"));
+    let cfg = fs::read_to_string(p.path().join("apigend.toml")).unwrap();
+    p.dir.create("apigend.toml", format!("{cfg}\n[watch]\ndebounce = \"600000000000years\"\n"));
+    let out = p.generate();
+    let err = stderr(&out);
+    assert!(!out.status.success() && !err.contains("panicked"), "{err}");
+    assert!(err.contains("apigend.toml") && err.contains("watch.debounce"), "{err}");
+}

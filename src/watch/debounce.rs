@@ -111,6 +111,11 @@ struct Pending {
     urgent: bool,
 }
 
+/// The longest quiet window or burst cap the debouncer uses; longer ones
+/// are taken as this. A day is far beyond any useful window and far from
+/// overflowing an `Instant`.
+pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The state machine. See the module docs for the policy.
 #[derive(Debug)]
 pub struct Debouncer {
@@ -123,9 +128,15 @@ pub struct Debouncer {
 impl Debouncer {
     /// A debouncer with a quiet window and a cap on how long a burst that
     /// never goes quiet may delay its run.
+    ///
+    /// Both windows are capped at [`MAX_WINDOW`], so no deadline computed
+    /// from them can overflow an `Instant` (a panic, found by the
+    /// `debounce_events` fuzz target, issue 7).
     #[must_use]
     pub fn new(quiet: Duration, max_wait: Duration) -> Debouncer {
-        Debouncer { quiet, max_wait: max_wait.max(quiet), pending: None, running: false }
+        let quiet = quiet.min(MAX_WINDOW);
+        let max_wait = max_wait.min(MAX_WINDOW).max(quiet);
+        Debouncer { quiet, max_wait, pending: None, running: false }
     }
 
     /// The windows the daemon uses for a configured `watch.debounce`: the
@@ -134,7 +145,8 @@ impl Debouncer {
     /// starved.
     #[must_use]
     pub fn for_window(quiet: Duration) -> Debouncer {
-        Debouncer::new(quiet, (quiet * 10).max(Duration::from_secs(2)))
+        // Saturating: `quiet * 10` panicked on an absurd window.
+        Debouncer::new(quiet, quiet.saturating_mul(10).max(Duration::from_secs(2)))
     }
 
     /// Adopts a new quiet window (config reload), keeping what is pending.
