@@ -83,7 +83,11 @@ cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
 # Number of `run finished` lines so far.
-runs() { grep -c '"message":"run finished"' "$log" 2>/dev/null || true; }
+runs() { # the log may not exist yet: count 0 then
+    local c
+    c="$(grep -c '"message":"run finished"' "$log" 2>/dev/null)"
+    echo "${c:-0}"
+}
 wait_runs() { # N
     local n="$1" t=0
     while (( $(runs) < n )); do

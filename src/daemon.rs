@@ -686,6 +686,10 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
         loaded.warnings.clone(),
     );
     pipeline::archive_step(cfg, &loaded, &mut report, "watch");
+    // The parsed document is most of the run's memory, and this blocking
+    // thread's heap holds it: free it here, where it was allocated.
+    drop(loaded);
+    collect_this_thread();
     JobOutcome::Done { report, before }
 }
 
@@ -862,13 +866,21 @@ fn sd_notify(state: &str) {
 }
 
 /// Hands the run's freed memory back to the OS. A run on a large spec
-/// peaks at a few hundred MiB spread over the worker threads' malloc arenas,
-/// which glibc otherwise keeps for the daemon's whole idle life.
+/// peaks at a few hundred MiB spread over the worker threads' heaps, which
+/// the allocator would otherwise keep cached for the daemon's idle life.
 fn release_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim(3) only returns free heap pages to the kernel.
+    // mimalloc keeps a heap per thread: the generation ran on rayon's
+    // workers, so each of them lets go of its own pages.
+    rayon::broadcast(|_| collect_this_thread());
+    collect_this_thread();
+}
+
+/// Returns the calling thread's cached free pages to the OS.
+fn collect_this_thread() {
+    // SAFETY: mi_collect(3) only frees mimalloc's cached pages (the global
+    // allocator, see lib.rs); it has no preconditions.
     unsafe {
-        libc::malloc_trim(0);
+        libmimalloc_sys::mi_collect(true);
     }
 }
 
