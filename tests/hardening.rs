@@ -334,8 +334,12 @@ fn a_two_hundred_megabyte_document_is_survived() {
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "a panic:\n{err}");
     match out.status.code() {
-        Some(0) => assert!(p.out().join("api/typescript/models.ts").is_file()),
+        Some(0) => {
+            util::notice("200 MB document: generated");
+            assert!(p.out().join("api/typescript/models.ts").is_file());
+        }
         Some(1) => {
+            util::notice(&format!("200 MB document: refused: {}", err.trim()));
             assert_clean_failure("200 MB", &out, &[]);
             assert_eq!(p.snapshot(), before, "the last good output is kept");
         }
