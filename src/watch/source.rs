@@ -74,6 +74,7 @@ impl Poller {
             .spawn(move || {
                 let mut snaps: HashMap<PathBuf, Snapshot> = HashMap::new();
                 while !stopped.load(Ordering::Acquire) {
+                    snaps.extend(write(&shared).baselines.drain());
                     let dirs: Vec<PathBuf> = read(&shared).watched.iter().cloned().collect();
                     snaps.retain(|d, _| dirs.contains(d));
                     for d in dirs {
@@ -127,6 +128,10 @@ struct Shared {
     filter: Filter,
     /// Directories with a watch.
     watched: BTreeSet<PathBuf>,
+    /// Polling: each new directory's first scan, taken when the watch is
+    /// added rather than whenever the poller thread next wakes, so a save
+    /// made right after the watch is in place is a change, not the baseline.
+    baselines: HashMap<PathBuf, Snapshot>,
 }
 
 fn read(s: &RwLock<Shared>) -> std::sync::RwLockReadGuard<'_, Shared> {
@@ -171,8 +176,11 @@ impl Source {
     /// warning that says how to raise the limit.
     pub fn start(plan: &Plan, tx: Sender<SpecEvent>) -> Result<Source, WatchError> {
         let rescan_needed = Arc::new(AtomicBool::new(false));
-        let shared =
-            Arc::new(RwLock::new(Shared { filter: plan.filter.clone(), watched: BTreeSet::new() }));
+        let shared = Arc::new(RwLock::new(Shared {
+            filter: plan.filter.clone(),
+            watched: BTreeSet::new(),
+            baselines: HashMap::new(),
+        }));
         let poll = plan.poll_decision();
         if !poll {
             match Source::with_backend(plan, &shared, &tx, &rescan_needed, Backend::Native) {
@@ -245,8 +253,14 @@ impl Source {
             return Ok(false);
         }
         let Backing::Native(watcher) = &mut self.backing else {
-            // The poller scans the watched set; adding to it is enough.
-            write(&self.shared).watched.insert(dir.to_path_buf());
+            // The poller scans the watched set; adding to it (with its
+            // baseline) is enough.
+            let baseline = scan(dir);
+            let mut shared = write(&self.shared);
+            shared.watched.insert(dir.to_path_buf());
+            if let Some(b) = baseline {
+                shared.baselines.insert(dir.to_path_buf(), b);
+            }
             return Ok(true);
         };
         match watcher.watch(dir, RecursiveMode::NonRecursive) {
@@ -408,7 +422,11 @@ mod tests {
             glob_set("include", &[]).unwrap(),
             glob_set("exclude", &[]).unwrap(),
         );
-        let shared = Arc::new(RwLock::new(Shared { filter, watched: BTreeSet::new() }));
+        let shared = Arc::new(RwLock::new(Shared {
+            filter,
+            watched: BTreeSet::new(),
+            baselines: HashMap::new(),
+        }));
         (Handler { tx, shared, rescan_needed: Arc::new(AtomicBool::new(false)) }, rx)
     }
 
