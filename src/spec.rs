@@ -55,7 +55,15 @@ pub const MAX_DEPTH: usize = 256;
 pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document, SpecError> {
     let err = |message: String| SpecError { origin: origin.to_string(), message };
     let hash = hex(&Sha256::digest(bytes));
-    if let Some(api) = fast::parse(bytes) {
+    // openapiv3's `ReferenceOr` deserialiser panics ("somehow this parsed
+    // successfully the second time") when its buffered and its
+    // `serde_json::Value` parses of one node disagree (found by the
+    // spec_to_code fuzz target, issue 7;
+    // tests/fuzz_regressions/spec_to_code/). We cannot fix the crate here,
+    // so a panic inside it means "this path cannot read the document": the
+    // fast path falls back to the slow one, and the slow one reports it.
+    let fast = std::panic::catch_unwind(|| fast::parse(bytes)).ok().flatten();
+    if let Some(api) = fast {
         let version = api.openapi.clone();
         return Ok(Document { api, version, hash, warnings: Vec::new() });
     }
@@ -67,8 +75,16 @@ pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document
     // `paths` is a flattened map in openapiv3, which hides the failing key
     // from serde_path_to_error; look for the first bad entry ourselves so the
     // message can point at it.
-    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&root).map_err(|e| {
-        let (at, inner) = locate_error(&root).unwrap_or_else(|| {
+    let typed =
+        std::panic::catch_unwind(|| serde_path_to_error::deserialize(&root)).map_err(|_| {
+            err("not a valid OpenAPI document: the openapiv3 reader failed on it (a \
+                 `$ref` object or schema it reads two ways); check the document with a \
+                 validator"
+                .into())
+        })?;
+    let api: openapiv3::OpenAPI = typed.map_err(|e| {
+        let located = std::panic::catch_unwind(|| locate_error(&root)).ok().flatten();
+        let (at, inner) = located.unwrap_or_else(|| {
             (pointer_from_serde_path(&e.path().to_string()), e.inner().to_string())
         });
         err(format!("not a valid OpenAPI document at {at}: {inner}"))
