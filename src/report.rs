@@ -117,24 +117,13 @@ pub fn attach(
         md.push('\n');
         let json = wording::render_json(&r.report, &labels, &r.files);
         attachments.insert(format!("{}/report.json", r.group), json.clone());
-        json_groups.push(format!(
-            "{{\"group\": {}, \"report\": {}}}",
-            serde_json::to_string(&r.group).unwrap_or_default(),
-            json.trim_end()
-        ));
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        json_groups.push(serde_json::json!({ "group": r.group, "report": report }));
         verdict = verdict.max(r.report.max_level());
     }
     attachments.insert("REPORT.md".into(), md);
-    let top = format!(
-        "{{\"version\": {}, \"base\": {}, \"groups\": [{}]}}\n",
-        serde_json::to_string(&manifest.id).unwrap_or_default(),
-        serde_json::to_string(base).unwrap_or_default(),
-        json_groups.join(", ")
-    );
-    // Re-indent through serde so the file is readable and stable.
-    let top = serde_json::from_str::<serde_json::Value>(&top)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .map_or(top, |s| s + "\n");
+    let top = serde_json::json!({ "version": manifest.id, "base": base, "groups": json_groups });
+    let top = serde_json::to_string_pretty(&top).unwrap_or_default() + "\n";
     attachments.insert("report.json".into(), top);
     (attachments, verdict.map(|l| l.as_str().to_string()))
 }

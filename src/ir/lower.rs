@@ -830,7 +830,7 @@ impl<'a> Lowerer<'a> {
             .content
             .iter()
             .map(|(ct, m)| {
-                let rank = match response_media(ct, m) {
+                let rank = match response_media(ct) {
                     ResponseMedia::Json => 0,
                     ResponseMedia::Text => 1,
                     ResponseMedia::Binary => 2,
@@ -841,7 +841,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         cands.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let (_, ct, m) = cands.first()?;
-        let media = response_media(ct, m);
+        let media = response_media(ct);
         let suffix = if success { "Response".to_string() } else { format!("Error{status}") };
         let ty = match media {
             ResponseMedia::Json => m
@@ -1206,17 +1206,14 @@ fn body_media(ct: &str) -> BodyMedia {
     }
 }
 
-fn response_media(ct: &str, m: &oa::MediaType) -> ResponseMedia {
+/// How a response body is decoded. Anything that is neither JSON nor text is
+/// bytes, including drf-spectacular's `*/*` for `FileResponse`.
+fn response_media(ct: &str) -> ResponseMedia {
     let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if ct == "application/json" || ct.ends_with("+json") || ct.ends_with("/json") {
         ResponseMedia::Json
     } else if ct.starts_with("text/") {
         ResponseMedia::Text
-    } else if ct == "*/*" {
-        // drf-spectacular's FileResponse default; a string schema without a
-        // binary format is still bytes on the wire.
-        let _ = m;
-        ResponseMedia::Binary
     } else {
         ResponseMedia::Binary
     }
