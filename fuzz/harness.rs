@@ -26,19 +26,18 @@ use apigend::slice::{GroupSpec, fingerprint, slice};
 use apigend::spec;
 use apigend::watch::{Debouncer, Trigger};
 
-/// Spec bytes → parse (bundle, normalise, openapiv3) → IR (both app rules)
+/// Spec bytes → read (bundle, normalise, index) → IR (both app rules)
 /// → a group slice and its fingerprint → both generators, twice.
 pub fn spec_to_code(data: &[u8]) {
     let fetch = |p: &str| -> Result<Vec<u8>, String> { Err(format!("no file `{p}` here")) };
-    let doc = match spec::parse(data, "fuzz.yaml", &fetch) {
-        Ok(doc) => doc,
-        Err(e) => {
-            assert!(e.to_string().starts_with("fuzz.yaml: "), "error without origin: {e}");
-            return;
-        }
-    };
     for rule in [AppRule::Tag, AppRule::Path("/api/".into())] {
-        let api = lower(&doc.api, &rule);
+        let api = match spec::read(data.to_vec(), "fuzz.yaml", &fetch, |d| lower(d, &rule)) {
+            Ok((_, api)) => api,
+            Err(e) => {
+                assert!(e.to_string().starts_with("fuzz.yaml: "), "error without origin: {e}");
+                return;
+            }
+        };
         let group = GroupSpec {
             name: "fuzz".into(),
             title: None,

@@ -189,18 +189,16 @@ pub fn check(cfg: &Config, fail_on: Option<Level>) -> Result<(String, bool), Str
                 writeln!(out, "no archive version to compare with; run `apigend generate` first");
             return Ok((out, ok));
         };
-        let doc = serde_json::to_value(&loaded.doc).unwrap_or_default();
         for g in &cfg.groups {
             let Ok(bytes) =
                 std::fs::read(archive.path_of(&latest.id).join(&g.name).join("slice.json"))
             else {
                 continue;
             };
-            let ops = pipeline::group_operations(&loaded.api, g);
-            let new_slice = serde_json::to_vec(&spec_slice(&doc, &ops)).unwrap_or_default();
-            let parse = |b: &[u8]| {
-                crate::spec::parse(b, "slice.json", &|_| Err(String::new())).map(|d| d.api)
-            };
+            let ops = pipeline::group_operations(&loaded.ops, g);
+            let new_slice = serde_json::to_vec(&spec_slice(&loaded.doc, &ops)).unwrap_or_default();
+            let parse =
+                |b: &[u8]| crate::spec::parse_typed(b, "slice.json", &|_| Err(String::new()));
             let (Ok(old), Ok(new)) = (parse(&bytes), parse(&new_slice)) else { continue };
             let report = compare(&old, &new);
             let _ = writeln!(out, "{}", wording::summary_line(&g.name, &report, 0));

@@ -678,17 +678,9 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
             }
         }
     }
-    let mut report = pipeline::run_on(
-        cfg,
-        &groups,
-        &loaded.api,
-        loaded.spec_hash.clone(),
-        loaded.warnings.clone(),
-    );
-    pipeline::archive_step(cfg, &loaded, &mut report, "watch");
+    let report = pipeline::run_loaded(cfg, &groups, loaded, "watch");
     // The parsed document is most of the run's memory, and this blocking
-    // thread's heap holds it: free it here, where it was allocated.
-    drop(loaded);
+    // thread's heap holds it: now freed, give it back to the OS.
     collect_this_thread();
     JobOutcome::Done { report, before }
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// One API (a whole document, or one group's slice of it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Api {
     /// `info.title`, `info.description` and `info.version` of the document
     /// (a group overrides them with its own).
@@ -31,7 +31,7 @@ pub struct Api {
 }
 
 /// Title, description and version that reach the generated clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Info {
     /// Human title.
     pub title: String,

@@ -15,6 +15,27 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Asks mimalloc to hand freed memory back to the OS at once instead of
+/// after 10 ms (×10 for arenas), and to commit arena memory as it is used
+/// instead of up front. A one-shot `generate` lives ~300 ms, so with the
+/// defaults nearly nothing freed during parsing was ever returned: on
+/// GitHub's document the peak RSS was ~30 MiB above the live heap. Call
+/// first thing in `main`; options read later (at purge, at arena creation)
+/// take effect from then on.
+pub fn tune_allocator() {
+    // Option numbers from mimalloc v2's `mi_option_e` (the version
+    // libmimalloc-sys builds without its `v3` feature); the crate exports
+    // constants for only some of them.
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: plain setters of global option values; mimalloc reads them
+    // atomically.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 pub mod archive;
 pub mod cli;
 pub mod codegen;

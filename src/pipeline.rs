@@ -99,12 +99,26 @@ impl RunReport {
 pub struct Loaded {
     /// The IR of the whole document.
     pub api: Api,
-    /// The parsed document (for spec slices in the archive).
-    pub doc: openapiv3::OpenAPI,
+    /// The prepared document (for spec slices in the archive).
+    pub doc: spec::Document,
     /// Hex SHA-256 of the spec bytes.
     pub spec_hash: String,
     /// Parse and lowering warnings.
     pub warnings: Vec<String>,
+    /// Where each operation belongs, for the archive's spec slices once
+    /// generation has taken `api`.
+    pub ops: Vec<OpKey>,
+}
+
+/// An operation's app (as the spec writes it), path and lowercase method.
+#[derive(Debug, Clone)]
+pub struct OpKey {
+    /// App name as the spec writes it (tag or path segment).
+    pub app: String,
+    /// Path template.
+    pub path: String,
+    /// Lowercase HTTP method.
+    pub method: String,
 }
 
 /// Loads the spec and lowers it.
@@ -120,19 +134,32 @@ pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
         let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
         std::fs::read(base.join(rel)).map_err(|e| e.to_string())
     };
-    let t = std::time::Instant::now();
-    let doc = spec::parse(&got.bytes, &got.origin, &fetch)?;
-    tracing::debug!(elapsed = ?t.elapsed(), peak_kib = peak_rss_kib(), "parsed spec");
-    let t = std::time::Instant::now();
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,
         AppsBy::Path { prefix } => AppRule::Path(prefix.clone()),
     };
-    let api = lower(&doc.api, &rule);
-    tracing::debug!(elapsed = ?t.elapsed(), types = api.types.len(), operations = api.operations.len(), "lowered");
-    let mut warnings = doc.warnings;
+    let t = std::time::Instant::now();
+    let (doc, api) = spec::read(got.bytes, &got.origin, &fetch, |doc| lower(doc, &rule))?;
+    tracing::debug!(
+        elapsed = ?t.elapsed(),
+        types = api.types.len(),
+        operations = api.operations.len(),
+        peak_kib = peak_rss_kib(),
+        "parsed and lowered"
+    );
+    let mut warnings = doc.warnings.clone();
     warnings.extend(api.warnings.iter().cloned());
-    Ok(Loaded { api, doc: doc.api, spec_hash: doc.hash, warnings })
+    let spec_hash = doc.hash.clone();
+    let ops = api
+        .operations
+        .iter()
+        .map(|o| OpKey {
+            app: o.app_origin.clone(),
+            path: o.path.clone(),
+            method: o.method.as_str().to_ascii_lowercase(),
+        })
+        .collect();
+    Ok(Loaded { api, doc, spec_hash, warnings, ops })
 }
 
 /// Runs one generation for `only` (all groups when empty).
@@ -143,10 +170,26 @@ pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
 pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, RunError> {
     let groups = select_groups(cfg, only)?;
     let loaded = load_api(cfg)?;
-    let mut report =
-        run_on(cfg, &groups, &loaded.api, loaded.spec_hash.clone(), loaded.warnings.clone());
-    archive_step(cfg, &loaded, &mut report, trigger);
-    Ok(report)
+    Ok(run_loaded(cfg, &groups, loaded, trigger))
+}
+
+/// Generates and commits `groups` from a loaded spec, then archives.
+///
+/// Takes the spec by value to free what is no longer needed as soon as it
+/// is not: the whole IR once the groups are sliced, the document right away
+/// when there is no archive to slice it for (on GitHub's document, 9 and
+/// 12 MB of the run's peak).
+#[must_use]
+pub fn run_loaded(cfg: &Config, groups: &[&Group], mut loaded: Loaded, trigger: &str) -> RunReport {
+    let api = std::mem::take(&mut loaded.api);
+    let warnings = std::mem::take(&mut loaded.warnings);
+    let spec_hash = loaded.spec_hash.clone();
+    let archived = cfg.archive.is_some().then_some(loaded);
+    let mut report = run_on(cfg, groups, api, spec_hash, warnings);
+    if let Some(loaded) = archived {
+        archive_step(cfg, &loaded, &mut report, trigger);
+    }
+    report
 }
 
 /// After a run: cleans archive leftovers and records a version when the
@@ -170,12 +213,8 @@ pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigg
 
 /// The (path, lowercase method) of every operation the group takes.
 #[must_use]
-pub fn group_operations(api: &Api, g: &Group) -> BTreeSet<(String, String)> {
-    api.operations
-        .iter()
-        .filter(|o| g.takes(&o.app_origin))
-        .map(|o| (o.path.clone(), o.method.as_str().to_ascii_lowercase()))
-        .collect()
+pub fn group_operations(ops: &[OpKey], g: &Group) -> BTreeSet<(String, String)> {
+    ops.iter().filter(|o| g.takes(&o.app)).map(|o| (o.path.clone(), o.method.clone())).collect()
 }
 
 /// Group → language → output directory, for the outputs that exist on disk.
@@ -207,12 +246,12 @@ pub fn archive_version(
     loaded: &Loaded,
     trigger: &str,
 ) -> Result<Option<String>, crate::archive::ArchiveError> {
-    let doc_value = serde_json::to_value(&loaded.doc).unwrap_or_default();
     let mut groups = BTreeMap::new();
     let mut outputs_of = current_outputs(cfg);
     for g in &cfg.groups {
-        let ops = group_operations(&loaded.api, g);
-        let slice = serde_json::to_string_pretty(&spec_slice(&doc_value, &ops)).unwrap_or_default();
+        let ops = group_operations(&loaded.ops, g);
+        let slice =
+            serde_json::to_string_pretty(&spec_slice(&loaded.doc, &ops)).unwrap_or_default();
         let outputs = outputs_of.remove(&g.name).unwrap_or_default();
         groups.insert(g.name.clone(), NewGroup { slice, outputs });
     }
@@ -242,8 +281,8 @@ pub fn select_groups<'c>(cfg: &'c Config, only: &[String]) -> Result<Vec<&'c Gro
 pub struct Planned {
     /// The group.
     pub spec: GroupSpec,
-    /// Its slice of the API.
-    pub sliced: Api,
+    /// Its slice of the API, shared by the group's languages.
+    pub sliced: std::sync::Arc<Api>,
     /// The language.
     pub language: Language,
     /// Output directory.
@@ -265,7 +304,7 @@ pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
             description: g.description.clone(),
             version: g.version.clone(),
         };
-        let sliced = slice(api, &spec, |app| g.takes(app));
+        let sliced = std::sync::Arc::new(slice(api, &spec, |app| g.takes(app)));
         let mut add = |language: Language, dir: &PathBuf, package: String| {
             let options = if language == Language::Python {
                 format!("package={package}")
@@ -275,7 +314,7 @@ pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
             let fingerprint = fingerprint(&sliced, &spec, language, &options);
             jobs.push(Planned {
                 spec: spec.clone(),
-                sliced: sliced.clone(),
+                sliced: std::sync::Arc::clone(&sliced),
                 language,
                 dir: dir.clone(),
                 package,
@@ -297,7 +336,7 @@ pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
 pub fn run_on(
     cfg: &Config,
     groups: &[&Group],
-    api: &Api,
+    api: Api,
     spec_hash: String,
     warnings: Vec<String>,
 ) -> RunReport {
@@ -313,14 +352,24 @@ type GenerateFn = dyn Fn(&Api, Language, &str) -> Result<Vec<GeneratedFile>, Str
 fn run_with(
     cfg: &Config,
     groups: &[&Group],
-    api: &Api,
+    api: Api,
     spec_hash: String,
     warnings: Vec<String>,
     generate: &GenerateFn,
 ) -> RunReport {
     let t = std::time::Instant::now();
-    let planned = plan(cfg, groups, api);
+    let planned = plan(cfg, groups, &api);
     tracing::debug!(elapsed = ?t.elapsed(), "planned");
+    let mut unassigned: Vec<String> = api
+        .operations
+        .iter()
+        .map(|o| o.app_origin.clone())
+        .filter(|app| !cfg.groups.iter().any(|g| g.takes(app)))
+        .collect();
+    unassigned.sort();
+    unassigned.dedup();
+    // The slices hold all that generation needs.
+    drop(api);
     let results: Vec<JobResult> = planned
         .into_par_iter()
         .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
@@ -356,14 +405,6 @@ fn run_with(
             JobResult { group: spec.name, language, dir, fingerprint: fp, outcome }
         })
         .collect();
-    let mut unassigned: Vec<String> = api
-        .operations
-        .iter()
-        .map(|o| o.app_origin.clone())
-        .filter(|app| !cfg.groups.iter().any(|g| g.takes(app)))
-        .collect();
-    unassigned.sort();
-    unassigned.dedup();
     RunReport {
         spec_hash,
         jobs: results,
@@ -418,13 +459,13 @@ mod tests {
         )
         .unwrap();
         let cfg = crate::config::load_with_env(&cfg_path, &[]).unwrap();
-        let doc = spec::parse(
-            b"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get: {tags: [a], responses: {'200': {description: ok}}}\n  /b/:\n    get: {tags: [b], responses: {'200': {description: ok}}}\n",
+        let (_, api) = spec::read(
+            b"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get: {tags: [a], responses: {'200': {description: ok}}}\n  /b/:\n    get: {tags: [b], responses: {'200': {description: ok}}}\n".to_vec(),
             "t.yaml",
             &|_| Err("no files".into()),
+            |d| lower(d, &AppRule::Tag),
         )
         .unwrap();
-        let api = lower(&doc.api, &AppRule::Tag);
         let groups: Vec<&Group> = cfg.groups.iter().collect();
         // The bad group's earlier output, which must survive.
         let bad_ts = cfg.groups[1].typescript_output.clone();
@@ -435,7 +476,7 @@ mod tests {
             assert!(!api.operations.iter().any(|o| o.path == "/b/"), "generator bug on purpose");
             generate(api, language, package)
         };
-        let report = run_with(&cfg, &groups, &api, String::new(), Vec::new(), &panicky);
+        let report = run_with(&cfg, &groups, api, String::new(), Vec::new(), &panicky);
 
         assert_eq!(report.jobs.len(), 4);
         for job in &report.jobs {

@@ -5,13 +5,14 @@
 //! the language options and the generator version: equal fingerprints mean
 //! byte-identical output, so the group need not be regenerated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use crate::codegen::Language;
 use crate::ir::lower::{kind_refs, type_refs};
 use crate::ir::{Api, Info, Operation};
+use crate::spec::Document;
 
 /// What a group contributes to its slice and fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -86,14 +87,24 @@ pub fn fingerprint(slice: &Api, group: &GroupSpec, language: Language, options: 
     h.update("\n");
     h.update(options);
     h.update("\n");
-    // The IR serialises deterministically: BTreeMaps and sorted Vecs.
-    if let Ok(bytes) = serde_json::to_vec(group) {
-        h.update(&bytes);
-    }
-    if let Ok(bytes) = serde_json::to_vec(slice) {
-        h.update(&bytes);
-    }
+    // The IR serialises deterministically: BTreeMaps and sorted Vecs. It is
+    // streamed into the hash: as one buffer, GitHub's slice is 8 MB.
+    let mut w = HashWriter(&mut h);
+    let _ = serde_json::to_writer(&mut w, group);
+    let _ = serde_json::to_writer(&mut w, slice);
     crate::spec::hex(&h.finalize())
+}
+
+struct HashWriter<'h>(&'h mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -125,8 +136,11 @@ components:
     }
 
     fn api(spec: &str) -> Api {
-        let doc = crate::spec::parse(spec.as_bytes(), "t", &|_| Err(String::new())).unwrap();
-        lower(&doc.api, &AppRule::Tag)
+        crate::spec::read(spec.as_bytes().to_vec(), "t", &|_| Err(String::new()), |d| {
+            lower(d, &AppRule::Tag)
+        })
+        .unwrap()
+        .1
     }
 
     #[test]
@@ -153,60 +167,67 @@ components:
 /// through `$ref`s, transitively. The archive stores it so the API diff
 /// between two versions of a group sees exactly what the group's clients saw.
 #[must_use]
-pub fn spec_slice(doc: &serde_json::Value, ops: &BTreeSet<(String, String)>) -> serde_json::Value {
+pub fn spec_slice(doc: &Document, ops: &BTreeSet<(String, String)>) -> serde_json::Value {
     use serde_json::{Map, Value};
+    let parse = |raw: &str| serde_json::from_str::<Value>(raw).ok();
     let mut out = Map::new();
     for key in ["openapi", "info", "servers", "security", "tags"] {
-        if let Some(v) = doc.get(key) {
-            out.insert(key.into(), v.clone());
+        if let Some(v) = doc.raw_top(key).and_then(parse) {
+            out.insert(key.into(), v);
         }
     }
+    let takes = |path: &str| {
+        ops.range((path.to_string(), String::new())..).next().is_some_and(|(p, _)| p == path)
+    };
     let mut paths = Map::new();
-    if let Some(all) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in all {
-            let Some(item) = item.as_object() else { continue };
-            let mut kept = Map::new();
-            for (k, v) in item {
-                let is_method = matches!(
-                    k.as_str(),
-                    "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
-                );
-                if !is_method || ops.contains(&(path.clone(), k.clone())) {
-                    kept.insert(k.clone(), v.clone());
-                }
-            }
-            if kept.keys().any(|k| ops.contains(&(path.clone(), k.clone()))) {
-                paths.insert(path.clone(), Value::Object(kept));
-            }
-        }
-    }
-    // Components reached from the kept paths, to a fixpoint.
-    let comps = doc.get("components").and_then(Value::as_object);
-    let mut reached: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut todo = Vec::new();
-    collect_refs(&Value::Object(paths.clone()), &mut todo);
-    while let Some((section, name)) = todo.pop() {
-        if !reached.insert((section.clone(), name.clone())) {
+    for (path, raw) in doc.raw_paths() {
+        if !takes(path) {
             continue;
         }
-        if let Some(v) = comps.and_then(|c| c.get(&section)).and_then(|s| s.get(&name)) {
-            collect_refs(v, &mut todo);
+        let Some(Value::Object(item)) = parse(raw) else { continue };
+        let mut kept = Map::new();
+        for (k, v) in item {
+            let is_method = matches!(
+                k.as_str(),
+                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+            );
+            if !is_method || ops.contains(&(path.to_string(), k.clone())) {
+                kept.insert(k, v);
+            }
         }
+        paths.insert(path.to_string(), Value::Object(kept));
+    }
+    // Components reached from the kept paths, to a fixpoint, each read from
+    // the document's text once.
+    let mut reached: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut todo = Vec::new();
+    for item in paths.values() {
+        collect_refs(item, &mut todo);
+    }
+    while let Some((section, name)) = todo.pop() {
+        let key = (section, name);
+        if reached.contains_key(&key) {
+            continue;
+        }
+        let Some(v) = doc.raw_component(&key.0, &key.1).and_then(parse) else { continue };
+        collect_refs(&v, &mut todo);
+        reached.insert(key, v);
     }
     let mut components = Map::new();
-    if let Some(comps) = comps {
-        for (section, items) in comps {
-            let Some(items) = items.as_object() else { continue };
-            // Security schemes are few and decide auth; keep them all.
-            let keep_all = section == "securitySchemes";
-            let kept: Map<String, Value> = items
-                .iter()
-                .filter(|(n, _)| keep_all || reached.contains(&(section.clone(), (*n).clone())))
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect();
-            if !kept.is_empty() {
-                components.insert(section.clone(), Value::Object(kept));
+    for section in doc.component_sections() {
+        // Security schemes are few and decide auth; keep them all.
+        let keep_all = section == "securitySchemes";
+        let mut kept = Map::new();
+        for name in doc.component_names(section) {
+            let key = (section.to_string(), name.to_string());
+            if let Some(v) = reached.remove(&key) {
+                kept.insert(name.to_string(), v);
+            } else if keep_all && let Some(v) = doc.raw_component(section, name).and_then(parse) {
+                kept.insert(name.to_string(), v);
             }
+        }
+        if !kept.is_empty() {
+            components.insert(section.to_string(), Value::Object(kept));
         }
     }
     out.insert("paths".into(), Value::Object(paths));
@@ -255,6 +276,13 @@ mod spec_slice_tests {
             }
         });
         let ops: BTreeSet<(String, String)> = [("/a/".to_string(), "get".to_string())].into();
+        let (doc, ()) = crate::spec::read(
+            doc.to_string().into_bytes(),
+            "t.json",
+            &|_| Err(String::new()),
+            |_| Ok(()),
+        )
+        .unwrap();
         let s = spec_slice(&doc, &ops);
         assert_eq!(s["paths"].as_object().unwrap().len(), 1);
         assert!(s["paths"]["/a/"].get("post").is_none());

@@ -1,15 +1,18 @@
-//! OpenAPI documents: bytes → JSON value → bundled and normalised →
-//! `openapiv3::OpenAPI`.
+//! OpenAPI documents: bytes → bundled and normalised JSON, indexed by path
+//! and component and typed as `openapiv3` one piece at a time.
 //!
 //! Pure: the caller hands in the bytes and a function that reads the files a
-//! relative `$ref` points at. After [`parse`], every `$ref` in the document is
+//! relative `$ref` points at. After [`read`], every `$ref` in the document is
 //! a local `#/components/<kind>/<name>` (see `bundle`) and OpenAPI 3.1
 //! constructs are rewritten into their 3.0 equivalents (see `normalise`),
 //! which is what `openapiv3` models.
 
 mod bundle;
-mod fast;
+mod document;
 mod normalise;
+mod plain_refs;
+
+pub use document::Document;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -25,20 +28,6 @@ pub struct SpecError {
     pub message: String,
 }
 
-/// A parsed, bundled, normalised document.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// The typed document.
-    pub api: openapiv3::OpenAPI,
-    /// The `openapi` version string as written (`3.1.0`), before
-    /// normalisation.
-    pub version: String,
-    /// Hex SHA-256 of the main document's bytes.
-    pub hash: String,
-    /// Non-fatal problems: unresolvable or remote `$ref`s, fixed-up shapes.
-    pub warnings: Vec<String>,
-}
-
 /// Reads another file for a relative `$ref` (`./common.yaml#/...`): given the
 /// path as written relative to the main document, returns its bytes.
 pub type FetchFn<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
@@ -47,49 +36,72 @@ pub type FetchFn<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
 /// error instead of overflowing the stack in a recursive walk.
 pub const MAX_DEPTH: usize = 256;
 
-/// Parses and prepares a document.
+/// Reads a document and hands it to `use_doc` (lowering it, or typing it
+/// whole), which is where its pieces are typed and their shape errors found.
+///
+/// Two ways to prepare the text, and the same input always takes the same
+/// one, so output stays deterministic:
+/// - plain OpenAPI 3.0 JSON whose `$ref`s are all `#/components/<kind>/<name>`
+///   (GitHub's, Stripe's) is indexed as it is: nothing to bundle or
+///   normalise, no JSON tree built;
+/// - anything else, or when `use_doc` fails on the first way, is parsed to a
+///   JSON value, bundled, normalised (3.1 → 3.0 and common mistakes fixed,
+///   with warnings), and indexed from that. Its errors are the ones
+///   reported.
 ///
 /// # Errors
 /// Syntax errors (with line and column), documents that are not OpenAPI 3.x,
-/// and shapes `openapiv3` rejects (with the JSON pointer).
-pub fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document, SpecError> {
+/// and shapes `openapiv3` rejects (with the JSON pointer), or `use_doc`'s.
+pub fn read<T>(
+    bytes: Vec<u8>,
+    origin: &str,
+    fetch: &FetchFn<'_>,
+    use_doc: impl Fn(&Document) -> Result<T, SpecError>,
+) -> Result<(Document, T), SpecError> {
     let err = |message: String| SpecError { origin: origin.to_string(), message };
-    let hash = hex(&Sha256::digest(bytes));
-    // openapiv3's `ReferenceOr` deserialiser panics ("somehow this parsed
-    // successfully the second time") when its buffered and its
-    // `serde_json::Value` parses of one node disagree (found by the
-    // spec_to_code fuzz target, issue 7;
-    // tests/fuzz_regressions/spec_to_code/). We cannot fix the crate here,
-    // so a panic inside it means "this path cannot read the document": the
-    // fast path falls back to the slow one, and the slow one reports it.
-    let fast = std::panic::catch_unwind(|| fast::parse(bytes)).ok().flatten();
-    if let Some(api) = fast {
-        let version = api.openapi.clone();
-        return Ok(Document { api, version, hash, warnings: Vec::new() });
-    }
-    let mut root = parse_value(bytes).map_err(err)?;
+    let hash = hex(&Sha256::digest(&bytes));
+    let text =
+        String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text: {}", e.utf8_error())))?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let text = if trimmed.starts_with('{') && plain_refs::refs_are_plain(trimmed) {
+        match Document::index(text, origin, String::new(), hash.clone(), Vec::new()) {
+            Ok(mut doc) if doc.head.openapi.starts_with("3.0") => {
+                doc.version = doc.head.openapi.clone();
+                if let Ok(t) = use_doc(&doc) {
+                    return Ok((doc, t));
+                }
+                doc.into_text()
+            }
+            Ok(doc) => doc.into_text(),
+            Err((_, text)) => text,
+        }
+    } else {
+        text
+    };
+    let mut root = parse_value(text.as_bytes()).map_err(err)?;
+    drop(text);
     let version = check_openapi(&root).map_err(err)?;
     let mut warnings = Vec::new();
     bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
     normalise::normalise(&mut root, &mut warnings);
-    // `paths` is a flattened map in openapiv3, which hides the failing key
-    // from serde_path_to_error; look for the first bad entry ourselves so the
-    // message can point at it.
-    let typed =
-        std::panic::catch_unwind(|| serde_path_to_error::deserialize(&root)).map_err(|_| {
-            err("not a valid OpenAPI document: the openapiv3 reader failed on it (a \
-                 `$ref` object or schema it reads two ways); check the document with a \
-                 validator"
-                .into())
-        })?;
-    let api: openapiv3::OpenAPI = typed.map_err(|e| {
-        let located = std::panic::catch_unwind(|| locate_error(&root)).ok().flatten();
-        let (at, inner) = located.unwrap_or_else(|| {
-            (pointer_from_serde_path(&e.path().to_string()), e.inner().to_string())
-        });
-        err(format!("not a valid OpenAPI document at {at}: {inner}"))
-    })?;
-    Ok(Document { api, version, hash, warnings })
+    let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;
+    drop(root);
+    let doc = Document::index(json, origin, version, hash, warnings).map_err(|(e, _)| e)?;
+    let t = use_doc(&doc)?;
+    Ok((doc, t))
+}
+
+/// Reads a document and types it whole (for diffs; generation reads it
+/// piece by piece with [`read`]).
+///
+/// # Errors
+/// As [`read`].
+pub fn parse_typed(
+    bytes: &[u8],
+    origin: &str,
+    fetch: &FetchFn<'_>,
+) -> Result<openapiv3::OpenAPI, SpecError> {
+    read(bytes.to_vec(), origin, fetch, Document::to_openapi).map(|(_, api)| api)
 }
 
 /// Parses JSON or YAML (detected by content, not extension) into a JSON
@@ -238,39 +250,6 @@ fn check_openapi(root: &Value) -> Result<String, String> {
     }
 }
 
-/// The pointer and message of the first path item or component schema that
-/// does not deserialise, if any.
-fn locate_error(root: &Value) -> Option<(String, String)> {
-    let check = |prefix: String, v: &Value, schema: bool| -> Option<(String, String)> {
-        let r = if schema {
-            serde_path_to_error::deserialize::<_, openapiv3::ReferenceOr<openapiv3::Schema>>(v)
-                .map(|_| ())
-        } else {
-            serde_path_to_error::deserialize::<_, openapiv3::ReferenceOr<openapiv3::PathItem>>(v)
-                .map(|_| ())
-        };
-        r.err().map(|e| {
-            let inner = pointer_from_serde_path(&e.path().to_string());
-            let inner = inner.trim_matches('`').trim_start_matches('/');
-            let at = if inner.is_empty() { prefix } else { format!("{prefix}/{inner}") };
-            (format!("`{at}`"), e.inner().to_string())
-        })
-    };
-    if let Some(paths) = root.get("paths").and_then(Value::as_object) {
-        for (k, v) in paths {
-            if !k.starts_with("x-")
-                && let Some(found) = check(format!("/paths/{}", escape_pointer(k)), v, false)
-            {
-                return Some(found);
-            }
-        }
-    }
-    let schemas = root.get("components")?.get("schemas")?.as_object()?;
-    schemas
-        .iter()
-        .find_map(|(k, v)| check(format!("/components/schemas/{}", escape_pointer(k)), v, true))
-}
-
 /// `paths./api/users/.get.responses` (serde_path_to_error) → a JSON pointer.
 fn pointer_from_serde_path(path: &str) -> String {
     if path == "." || path.is_empty() {
@@ -339,6 +318,10 @@ mod tests {
         Err(format!("no file {p}"))
     }
 
+    fn parse(bytes: &[u8], origin: &str, fetch: &FetchFn<'_>) -> Result<Document, SpecError> {
+        read(bytes.to_vec(), origin, fetch, |_| Ok(())).map(|(d, ())| d)
+    }
+
     #[test]
     fn yaml_integer_keys_become_strings() {
         let doc = parse(
@@ -347,7 +330,8 @@ mod tests {
             &no_files,
         )
         .unwrap();
-        let op = doc.api.paths.paths["/a"].as_item().unwrap().get.as_ref().unwrap();
+        let api = doc.to_openapi().unwrap();
+        let op = api.paths.paths["/a"].as_item().unwrap().get.as_ref().unwrap();
         assert_eq!(op.responses.responses.len(), 1);
     }
 

@@ -32,9 +32,8 @@ fn no_files(p: &str) -> Result<Vec<u8>, String> {
 
 fn load(path: &Path) -> openapiv3::OpenAPI {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    apigend::spec::parse(&bytes, &path.display().to_string(), &no_files)
+    apigend::spec::parse_typed(&bytes, &path.display().to_string(), &no_files)
         .unwrap_or_else(|e| panic!("{e}"))
-        .api
 }
 
 /// One line per finding, the form `expected.txt` holds.
@@ -160,7 +159,8 @@ fn every_rule_has_a_case_and_every_case_names_a_rule() {
 
 #[test]
 fn findings_are_sorted_by_level_then_endpoint_then_rule() {
-    let parse = |y: &str| apigend::spec::parse(y.as_bytes(), "inline.yaml", &no_files).unwrap().api;
+    let parse =
+        |y: &str| apigend::spec::parse_typed(y.as_bytes(), "inline.yaml", &no_files).unwrap();
     let old = parse(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /b:\n    get: {tags: [x], responses: {'200': {description: ok}}}\n  /a:\n    get: {responses: {'200': {description: ok}}}\n    delete: {responses: {'204': {description: ok}}}\n",
     );

@@ -52,9 +52,9 @@ pub fn run_diff_command(
     let new = load(new_path)?;
     let today = today();
     let opts = Options { today: Some(&today), only_rule: None };
-    let report = compare_with(&old.api, &new.api, &opts);
+    let report = compare_with(&old, &new, &opts);
     let (base, revision) = (old_path.display().to_string(), new_path.display().to_string());
-    let title = if new.api.info.title.is_empty() { "API" } else { new.api.info.title.as_str() };
+    let title = if new.info.title.is_empty() { "API" } else { new.info.title.as_str() };
     let labels = Labels { title, base: &base, revision: &revision };
     let text = match format {
         Format::Text => report::render_text(&report, &labels, &[]),
@@ -69,14 +69,14 @@ pub fn run_diff_command(
 }
 
 /// Reads and parses one spec; relative `$ref`s resolve against its folder.
-fn load(path: &Path) -> Result<crate::spec::Document, String> {
+fn load(path: &Path) -> Result<openapiv3::OpenAPI, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let fetch = move |rel: &str| -> Result<Vec<u8>, String> {
         let p = dir.join(rel);
         std::fs::read(&p).map_err(|e| format!("{}: cannot read: {e}", p.display()))
     };
-    crate::spec::parse(&bytes, &path.display().to_string(), &fetch).map_err(|e| e.to_string())
+    crate::spec::parse_typed(&bytes, &path.display().to_string(), &fetch).map_err(|e| e.to_string())
 }
 
 /// Today (UTC) as `YYYY-MM-DD`, from the system clock.

@@ -2,15 +2,27 @@
 //! splits read and write views, finds apps, method names and pagination, and
 //! fixes every ordering.
 //!
-//! Input is a bundled document (`spec::parse`): every `$ref` is a plain
+//! Input is a prepared document (`spec::read`): every `$ref` is a plain
 //! `#/components/<kind>/<name>`. A ref that does not resolve is a warning
-//! naming the pointer and becomes `TypeRef::Unknown`; lowering never fails.
+//! naming the pointer and becomes `TypeRef::Unknown`. Lowering fails only
+//! when a piece of the document does not type (the error names its JSON
+//! pointer).
+//!
+//! The document is typed one path item and one component schema at a time,
+//! on all cores, in the order they are lowered (`Document::typed_in_order`),
+//! and each is dropped once lowered: only schemas that another one extends
+//! with `allOf` or a multipart body inspects are kept, in a cache. That keeps
+//! GitHub's document at a few MB of typed structs instead of ~75 MB.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use elsa::FrozenMap;
 use indexmap::IndexMap;
 use openapiv3 as oa;
 use openapiv3::{ReferenceOr, Schema, SchemaKind};
+use rayon::prelude::*;
+
+use crate::spec::{Document, SpecError};
 
 use super::names;
 use super::{
@@ -35,40 +47,83 @@ const MAX_SCHEMA_DEPTH: usize = 64;
 /// App names that would collide with the generated clients' own files.
 const RESERVED_APPS: &[&str] = &["client", "models", "index", "init", "py", "typed"];
 
-/// Lowers a bundled document.
-#[must_use]
-pub fn lower(doc: &oa::OpenAPI, apps: &AppRule) -> Api {
-    let mut cx = Lowerer::new(doc);
-    cx.lower_components();
-    let mut operations = cx.lower_operations(apps);
+/// Lowers a prepared document.
+///
+/// # Errors
+/// The first path item or component schema that does not type, with its
+/// JSON pointer.
+pub fn lower(doc: &Document, apps: &AppRule) -> Result<Api, SpecError> {
+    let cache = FrozenMap::new();
+    let mut cx = Lowerer::new(doc, &cache);
+    cx.lower_components()?;
+    let mut operations = cx.lower_operations(apps)?;
     cx.split_views(&mut operations);
-    let auth = auth_hints(doc);
+    let auth = auth_hints(&doc.head);
     let mut warnings: Vec<String> = cx.warnings.into_iter().collect();
     warnings.sort();
-    Api {
+    let info = &doc.head.info;
+    Ok(Api {
         info: Info {
-            title: doc.info.title.clone(),
-            description: doc.info.description.clone(),
-            version: doc.info.version.clone(),
+            title: info.title.clone(),
+            description: info.description.clone(),
+            version: info.version.clone(),
         },
         types: cx.types,
         operations,
         auth,
         warnings,
-    }
+    })
+}
+
+/// What a property that is a plain `$ref` borrows from its target: the
+/// target's description, read without typing the whole schema.
+#[derive(serde::Deserialize)]
+struct Described {
+    #[serde(rename = "$ref")]
+    reference: Option<String>,
+    description: Option<String>,
+}
+
+/// The first pass over a path item: only what app and method naming need.
+#[derive(serde::Deserialize)]
+struct ItemHead {
+    #[serde(rename = "$ref")]
+    reference: Option<serde::de::IgnoredAny>,
+    get: Option<OpHead>,
+    put: Option<OpHead>,
+    post: Option<OpHead>,
+    delete: Option<OpHead>,
+    options: Option<OpHead>,
+    head: Option<OpHead>,
+    patch: Option<OpHead>,
+    trace: Option<OpHead>,
+}
+
+#[derive(serde::Deserialize)]
+struct OpHead {
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(rename = "operationId")]
+    operation_id: Option<String>,
 }
 
 /// The parts of an object-like schema that allOf flattening merges: own
 /// properties, `required`, `additionalProperties`, allOf members.
-type ObjectParts<'a> = (
-    Option<&'a IndexMap<String, ReferenceOr<Box<Schema>>>>,
-    &'a [String],
-    Option<&'a oa::AdditionalProperties>,
-    &'a [ReferenceOr<Schema>],
+type ObjectParts<'s> = (
+    Option<&'s IndexMap<String, ReferenceOr<Box<Schema>>>>,
+    &'s [String],
+    Option<&'s oa::AdditionalProperties>,
+    &'s [ReferenceOr<Schema>],
 );
 
 struct Lowerer<'a> {
-    doc: &'a oa::OpenAPI,
+    doc: &'a Document,
+    /// Component schemas typed for `allOf` flattening and multipart checks,
+    /// kept for the rest of the lowering (few: most are typed, lowered and
+    /// dropped in `lower_components`).
+    cache: &'a FrozenMap<String, Box<ReferenceOr<Schema>>>,
+    /// Component schema name → its `$ref` (an alias) or its description.
+    described: BTreeMap<String, Described>,
     /// Component schema name → unique identifier.
     component_names: BTreeMap<String, String>,
     /// Lower-cased identifiers taken.
@@ -78,44 +133,87 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(doc: &'a oa::OpenAPI) -> Self {
+    fn new(doc: &'a Document, cache: &'a FrozenMap<String, Box<ReferenceOr<Schema>>>) -> Self {
         let mut taken = BTreeSet::new();
         let mut component_names = BTreeMap::new();
-        if let Some(c) = &doc.components {
-            // Sorted, so which of `User`/`user` gets the suffix never depends
-            // on the order of the document.
-            let sorted: BTreeSet<&String> = c.schemas.keys().collect();
-            for name in sorted {
-                let ident = names::unique(type_ident(name), &mut taken);
-                component_names.insert(name.clone(), ident);
+        // Sorted, so which of `User`/`user` gets the suffix never depends on
+        // the order of the document.
+        let sorted: BTreeSet<&str> = doc.component_names("schemas").collect();
+        for name in &sorted {
+            let ident = names::unique(type_ident(name), &mut taken);
+            component_names.insert((*name).to_string(), ident);
+        }
+        let described = sorted
+            .into_par_iter()
+            .filter_map(|name| {
+                let raw = doc.raw_component("schemas", name)?;
+                Some((name.to_string(), serde_json::from_str::<Described>(raw).ok()?))
+            })
+            .collect();
+        Lowerer {
+            doc,
+            cache,
+            described,
+            component_names,
+            taken,
+            types: BTreeMap::new(),
+            warnings: BTreeSet::new(),
+        }
+    }
+
+    /// A component schema, typed once and cached for the rest of the
+    /// lowering. `None` when there is none by that name, or it does not type
+    /// (`lower_components` reports that).
+    fn component(&self, name: &str) -> Option<&'a ReferenceOr<Schema>> {
+        if let Some(s) = self.cache.get(name) {
+            return Some(s);
+        }
+        let s = self.doc.schema(name)?.ok()?;
+        Some(self.cache.insert(name.to_string(), Box::new(s)))
+    }
+
+    fn lower_components(&mut self) -> Result<(), SpecError> {
+        let mut sorted: Vec<&str> = self.doc.component_names("schemas").collect();
+        sorted.sort_unstable();
+        let doc = self.doc;
+        doc.typed_in_order(
+            &sorted,
+            |name| doc.schema(name),
+            |name, s| {
+                let Some(ident) = self.component_names.get(name).cloned() else { return Ok(()) };
+                let origin = format!("#/components/schemas/{}", crate::spec::escape_pointer(name));
+                let def = match s? {
+                    ReferenceOr::Reference { reference } => TypeDef {
+                        name: ident.clone(),
+                        origin,
+                        doc: None,
+                        deprecated: false,
+                        kind: TypeKind::Alias(self.ref_type(&reference)),
+                    },
+                    ReferenceOr::Item(schema) => self.def_from_schema(&ident, origin, &schema, 0),
+                };
+                self.types.insert(ident, def);
+                Ok(())
+            },
+        )
+    }
+
+    /// The description a property that is a plain `$ref` shows: its
+    /// target's, following aliases.
+    fn ref_description(&self, reference: &str) -> Option<String> {
+        let mut name =
+            crate::spec::unescape_pointer(reference.strip_prefix("#/components/schemas/")?);
+        for _ in 0..32 {
+            let d = self.described.get(&name)?;
+            match &d.reference {
+                Some(next) => {
+                    name =
+                        crate::spec::unescape_pointer(next.strip_prefix("#/components/schemas/")?);
+                }
+                None => return d.description.clone(),
             }
         }
-        Lowerer { doc, component_names, taken, types: BTreeMap::new(), warnings: BTreeSet::new() }
-    }
-
-    fn schemas(&self) -> Option<&'a IndexMap<String, ReferenceOr<Schema>>> {
-        self.doc.components.as_ref().map(|c| &c.schemas)
-    }
-
-    fn lower_components(&mut self) {
-        let Some(schemas) = self.schemas() else { return };
-        let mut sorted: Vec<(&String, &ReferenceOr<Schema>)> = schemas.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
-        for (name, s) in sorted {
-            let Some(ident) = self.component_names.get(name).cloned() else { continue };
-            let origin = format!("#/components/schemas/{}", crate::spec::escape_pointer(name));
-            let def = match s {
-                ReferenceOr::Reference { reference } => TypeDef {
-                    name: ident.clone(),
-                    origin,
-                    doc: None,
-                    deprecated: false,
-                    kind: TypeKind::Alias(self.ref_type(reference)),
-                },
-                ReferenceOr::Item(schema) => self.def_from_schema(&ident, origin, schema, 0),
-            };
-            self.types.insert(ident, def);
-        }
+        None
     }
 
     /// The `TypeRef` a `$ref` string stands for.
@@ -132,7 +230,10 @@ impl<'a> Lowerer<'a> {
 
     /// Follows component aliases to the schema behind a ref, for allOf
     /// flattening and discriminator lookups.
-    fn deref_schema(&self, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+    fn deref_schema<'s>(&self, s: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
+    where
+        'a: 's,
+    {
         let mut cur = s;
         for _ in 0..32 {
             match cur {
@@ -141,20 +242,23 @@ impl<'a> Lowerer<'a> {
                     let name = crate::spec::unescape_pointer(
                         reference.strip_prefix("#/components/schemas/")?,
                     );
-                    cur = self.schemas()?.get(&name)?;
+                    cur = self.component(&name)?;
                 }
             }
         }
         None
     }
 
-    fn deref_boxed(&self, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    fn deref_boxed<'s>(&self, s: &'s ReferenceOr<Box<Schema>>) -> Option<&'s Schema>
+    where
+        'a: 's,
+    {
         match s {
             ReferenceOr::Item(b) => Some(b),
             ReferenceOr::Reference { reference } => {
                 let name =
                     crate::spec::unescape_pointer(reference.strip_prefix("#/components/schemas/")?);
-                self.deref_schema(self.schemas()?.get(&name)?)
+                self.deref_schema(self.component(&name)?)
             }
         }
     }
@@ -164,7 +268,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         ident: &str,
         origin: String,
-        schema: &'a Schema,
+        schema: &Schema,
         depth: usize,
     ) -> TypeDef {
         let data = &schema.schema_data;
@@ -173,7 +277,7 @@ impl<'a> Lowerer<'a> {
         TypeDef { name: ident.to_string(), origin, doc, deprecated: data.deprecated, kind }
     }
 
-    fn kind_of(&mut self, ident: &str, schema: &'a Schema, depth: usize) -> TypeKind {
+    fn kind_of(&mut self, ident: &str, schema: &Schema, depth: usize) -> TypeKind {
         let nullable = schema.schema_data.nullable;
         if let Some(lits) = literals(schema) {
             let mut lits = lits;
@@ -207,8 +311,8 @@ impl<'a> Lowerer<'a> {
     fn union(
         &mut self,
         ident: &str,
-        members: &'a [ReferenceOr<Schema>],
-        schema: &'a Schema,
+        members: &[ReferenceOr<Schema>],
+        schema: &Schema,
         depth: usize,
     ) -> Union {
         let mut variants = Vec::new();
@@ -251,32 +355,21 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Registers an inline type under a fresh name derived from `hint`.
-    fn inline_def(
-        &mut self,
-        hint: &str,
-        origin: String,
-        schema: &'a Schema,
-        depth: usize,
-    ) -> TypeRef {
+    fn inline_def(&mut self, hint: &str, origin: String, schema: &Schema, depth: usize) -> TypeRef {
         let ident = names::unique(type_ident(hint), &mut self.taken);
         let def = self.def_from_schema(&ident, origin, schema, depth);
         self.types.insert(ident.clone(), def);
         TypeRef::Named(ident)
     }
 
-    fn type_of(&mut self, hint: &str, s: &'a ReferenceOr<Schema>, depth: usize) -> TypeRef {
+    fn type_of(&mut self, hint: &str, s: &ReferenceOr<Schema>, depth: usize) -> TypeRef {
         match s {
             ReferenceOr::Reference { reference } => self.ref_type(reference),
             ReferenceOr::Item(schema) => self.schema_type(hint, schema, depth),
         }
     }
 
-    fn boxed_type_of(
-        &mut self,
-        hint: &str,
-        s: &'a ReferenceOr<Box<Schema>>,
-        depth: usize,
-    ) -> TypeRef {
+    fn boxed_type_of(&mut self, hint: &str, s: &ReferenceOr<Box<Schema>>, depth: usize) -> TypeRef {
         match s {
             ReferenceOr::Reference { reference } => self.ref_type(reference),
             ReferenceOr::Item(schema) => self.schema_type(hint, schema, depth),
@@ -285,7 +378,7 @@ impl<'a> Lowerer<'a> {
 
     /// The type of an inline schema, naming it when it needs a definition
     /// (objects, discriminated unions).
-    fn schema_type(&mut self, hint: &str, schema: &'a Schema, depth: usize) -> TypeRef {
+    fn schema_type(&mut self, hint: &str, schema: &Schema, depth: usize) -> TypeRef {
         if depth > MAX_SCHEMA_DEPTH {
             self.warnings.insert(format!(
                 "{hint}: schema nests deeper than {MAX_SCHEMA_DEPTH} levels; the rest is typed unknown"
@@ -357,8 +450,8 @@ impl<'a> Lowerer<'a> {
     fn any_schema_type(
         &mut self,
         hint: &str,
-        schema: &'a Schema,
-        a: &'a oa::AnySchema,
+        schema: &Schema,
+        a: &oa::AnySchema,
         depth: usize,
     ) -> TypeRef {
         if let Some(items) = &a.items {
@@ -392,7 +485,7 @@ impl<'a> Lowerer<'a> {
     fn map_type(
         &mut self,
         hint: &str,
-        additional: Option<&'a oa::AdditionalProperties>,
+        additional: Option<&oa::AdditionalProperties>,
         depth: usize,
     ) -> TypeRef {
         match additional {
@@ -406,18 +499,16 @@ impl<'a> Lowerer<'a> {
     /// An object definition: own properties plus those of every allOf member,
     /// flattened (first definition of a property wins its position, later
     /// ones refine its type).
-    fn object(&mut self, ident: &str, schema: &'a Schema, depth: usize) -> Object {
-        let mut props: IndexMap<String, (&'a ReferenceOr<Box<Schema>>, bool)> = IndexMap::new();
+    fn object(&mut self, ident: &str, schema: &Schema, depth: usize) -> Object {
+        let mut props: IndexMap<String, (&ReferenceOr<Box<Schema>>, bool)> = IndexMap::new();
         let mut required: BTreeSet<String> = BTreeSet::new();
-        let mut additional: Option<&'a oa::AdditionalProperties> = None;
+        let mut additional: Option<&oa::AdditionalProperties> = None;
         let mut visited = BTreeSet::new();
         self.collect(schema, &mut props, &mut required, &mut additional, &mut visited, 0);
         let mut properties = Vec::with_capacity(props.len());
         for (name, (s, _)) in &props {
             let hint = format!("{ident}{}", names::pascal(name, "Field"));
             let ty = self.boxed_type_of(&hint, s, depth + 1);
-            let inner = self.deref_boxed(s);
-            let data = inner.map(|i| &i.schema_data);
             // readOnly/writeOnly/description on a `$ref` sibling are lost in
             // 3.0; drf-spectacular wraps them in `allOf: [$ref]`, which is an
             // Item here, so reading the item's own data is right.
@@ -425,15 +516,17 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(b) => Some(&b.schema_data),
                 ReferenceOr::Reference { .. } => None,
             };
+            let doc = match s {
+                ReferenceOr::Item(b) => b.schema_data.description.clone(),
+                ReferenceOr::Reference { reference } => self.ref_description(reference),
+            };
             properties.push(Property {
                 name: name.clone(),
                 ty,
                 required: required.contains(name),
                 read_only: own.is_some_and(|d| d.read_only),
                 write_only: own.is_some_and(|d| d.write_only),
-                doc: own
-                    .and_then(|d| d.description.clone())
-                    .or_else(|| data.and_then(|d| d.description.clone()).filter(|_| own.is_none())),
+                doc,
                 deprecated: own.is_some_and(|d| d.deprecated),
             });
         }
@@ -448,19 +541,21 @@ impl<'a> Lowerer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn collect(
+    fn collect<'s>(
         &self,
-        schema: &'a Schema,
-        props: &mut IndexMap<String, (&'a ReferenceOr<Box<Schema>>, bool)>,
+        schema: &'s Schema,
+        props: &mut IndexMap<String, (&'s ReferenceOr<Box<Schema>>, bool)>,
         required: &mut BTreeSet<String>,
-        additional: &mut Option<&'a oa::AdditionalProperties>,
+        additional: &mut Option<&'s oa::AdditionalProperties>,
         visited: &mut BTreeSet<*const Schema>,
         depth: usize,
-    ) {
+    ) where
+        'a: 's,
+    {
         if depth > MAX_SCHEMA_DEPTH || !visited.insert(std::ptr::from_ref(schema)) {
             return; // allOf cycle
         }
-        let (own, req, add, all_of): ObjectParts<'a> = match &schema.schema_kind {
+        let (own, req, add, all_of): ObjectParts<'s> = match &schema.schema_kind {
             SchemaKind::Type(oa::Type::Object(o)) => {
                 (Some(&o.properties), &o.required, o.additional_properties.as_ref(), &[])
             }
@@ -488,31 +583,46 @@ impl<'a> Lowerer<'a> {
 
     // ---- operations -------------------------------------------------------
 
-    fn lower_operations(&mut self, rule: &AppRule) -> Vec<Operation> {
-        let mut raw: Vec<(String, Method, &'a oa::PathItem, &'a oa::Operation)> = Vec::new();
-        for (path, item) in &self.doc.paths.paths {
-            let ReferenceOr::Item(item) = item else {
+    fn lower_operations(&mut self, rule: &AppRule) -> Result<Vec<Operation>, SpecError> {
+        // First pass, light: tags and operation ids of every operation, for
+        // the app and method names, which depend on all of them.
+        let doc = self.doc;
+        let paths: Vec<&str> = doc.raw_paths().map(|(p, _)| p).collect();
+        let heads = paths
+            .par_iter()
+            .filter_map(|p| {
+                let head = doc.path_item_as::<ItemHead>(p)?;
+                // Prefer openapiv3's own message for a path item it refuses.
+                Some(head.map(|h| (*p, h)).map_err(|e| match doc.path_item(p) {
+                    Some(Err(better)) => better,
+                    _ => e,
+                }))
+            })
+            .collect::<Result<Vec<_>, SpecError>>()?;
+        let mut raw: Vec<(String, Method, OpHead)> = Vec::new();
+        for (path, item) in heads {
+            if item.reference.is_some() {
                 self.warnings
                     .insert(format!("path `{path}` is a $ref; path-item refs are not supported"));
                 continue;
-            };
+            }
             for (m, op) in [
-                (Method::Get, &item.get),
-                (Method::Put, &item.put),
-                (Method::Post, &item.post),
-                (Method::Delete, &item.delete),
-                (Method::Options, &item.options),
-                (Method::Head, &item.head),
-                (Method::Patch, &item.patch),
-                (Method::Trace, &item.trace),
+                (Method::Get, item.get),
+                (Method::Put, item.put),
+                (Method::Post, item.post),
+                (Method::Delete, item.delete),
+                (Method::Options, item.options),
+                (Method::Head, item.head),
+                (Method::Patch, item.patch),
+                (Method::Trace, item.trace),
             ] {
                 if let Some(op) = op {
-                    raw.push((path.clone(), m, item, op));
+                    raw.push((path.to_string(), m, op));
                 }
             }
         }
         // App identifiers: unique, sorted by the spec's app name.
-        let app_of = |path: &str, op: &oa::Operation| -> String {
+        let app_of = |path: &str, op: &OpHead| -> String {
             match rule {
                 AppRule::Tag => op.tags.first().cloned().unwrap_or_else(|| "default".into()),
                 AppRule::Path(prefix) => path
@@ -524,7 +634,7 @@ impl<'a> Lowerer<'a> {
                     .to_string(),
             }
         };
-        let origins: BTreeSet<String> = raw.iter().map(|(p, _, _, op)| app_of(p, op)).collect();
+        let origins: BTreeSet<String> = raw.iter().map(|(p, _, op)| app_of(p, op)).collect();
         let mut app_taken: BTreeSet<String> =
             RESERVED_APPS.iter().map(|s| (*s).to_string()).collect();
         let app_ids: BTreeMap<String, String> = origins
@@ -548,59 +658,82 @@ impl<'a> Lowerer<'a> {
         let mut per_app_taken: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut ops = Vec::with_capacity(raw.len());
         let mut pending = Vec::with_capacity(raw.len());
-        for (path, method, item, op) in raw {
-            let origin = app_of(&path, op);
+        for (path, method, op) in raw {
+            let origin = app_of(&path, &op);
             let app = app_ids.get(&origin).cloned().unwrap_or_else(|| "default".into());
             let operation_id = op.operation_id.clone().unwrap_or_else(|| {
                 format!("{}_{}", method.as_str().to_ascii_lowercase(), names::snake(&path, "root"))
             });
-            pending.push((path, method, item, op, origin, app, operation_id));
+            pending.push((path, method, origin, app, operation_id));
         }
         // Two passes so every operation's preferred name is reserved before
         // any `_all` iterator name is handed out.
         let mut preferred = Vec::with_capacity(pending.len());
-        for (_, _, _, _, origin, app, operation_id) in &pending {
+        for (_, _, origin, app, operation_id) in &pending {
             let taken = per_app_taken.entry(app.clone()).or_default();
             let name = names::unique(method_name(operation_id, origin), taken);
             preferred.push(name);
         }
-        for ((path, method, item, op, origin, app, operation_id), name) in
-            pending.into_iter().zip(preferred)
-        {
-            let hint = names::pascal(&operation_id, "Operation");
-            let params = self.params(&path, item, op, &hint);
-            let body = self.body(op, &hint);
-            let (success, errors) = self.responses(op, &hint);
-            let pagination = self.pagination(&success).map(|item| {
-                let taken = per_app_taken.entry(app.clone()).or_default();
-                Pagination { item, all_name: names::unique(format!("{name}_all"), taken) }
-            });
-            ops.push(Operation {
-                app,
-                app_origin: origin,
-                operation_id,
-                name,
-                method,
-                path,
-                summary: op.summary.clone(),
-                description: op.description.clone(),
-                deprecated: op.deprecated,
-                params,
-                body,
-                success,
-                errors,
-                pagination,
-            });
-        }
+        // Second pass, in (path, method) order: each path item typed once,
+        // its operations lowered, the item dropped.
+        let mut distinct: Vec<&str> = pending.iter().map(|p| p.0.as_str()).collect();
+        distinct.dedup();
+        let distinct: Vec<String> = distinct.into_iter().map(str::to_string).collect();
+        let distinct: Vec<&str> = distinct.iter().map(String::as_str).collect();
+        let mut next = pending.into_iter().zip(preferred).peekable();
+        doc.typed_in_order(
+            &distinct,
+            |p| doc.path_item(p),
+            |path, item| {
+                let item = item?;
+                while let Some(((p, ..), _)) = next.peek()
+                    && p == path
+                {
+                    let Some(((path, method, origin, app, operation_id), name)) = next.next()
+                    else {
+                        break;
+                    };
+                    // The first pass saw this operation; a `$ref` item or a
+                    // missing method here would mean the two reads disagree.
+                    let ReferenceOr::Item(item) = &item else { continue };
+                    let Some(op) = operation_of(item, method) else { continue };
+                    let hint = names::pascal(&operation_id, "Operation");
+                    let params = self.params(&path, item, op, &hint);
+                    let body = self.body(op, &hint);
+                    let (success, errors) = self.responses(op, &hint);
+                    let pagination = self.pagination(&success).map(|item| {
+                        let taken = per_app_taken.entry(app.clone()).or_default();
+                        Pagination { item, all_name: names::unique(format!("{name}_all"), taken) }
+                    });
+                    ops.push(Operation {
+                        app,
+                        app_origin: origin,
+                        operation_id,
+                        name,
+                        method,
+                        path,
+                        summary: op.summary.clone(),
+                        description: op.description.clone(),
+                        deprecated: op.deprecated,
+                        params,
+                        body,
+                        success,
+                        errors,
+                        pagination,
+                    });
+                }
+                Ok(())
+            },
+        )?;
         ops.sort_by(|a, b| (&a.app, &a.name).cmp(&(&b.app, &b.name)));
-        ops
+        Ok(ops)
     }
 
     fn params(
         &mut self,
         path: &str,
-        item: &'a oa::PathItem,
-        op: &'a oa::Operation,
+        item: &oa::PathItem,
+        op: &oa::Operation,
         hint: &str,
     ) -> Vec<Param> {
         // Operation-level parameters override path-level ones by (name, in).
@@ -639,13 +772,13 @@ impl<'a> Lowerer<'a> {
         params
     }
 
-    fn param(&mut self, p: &'a ReferenceOr<oa::Parameter>, hint: &str) -> Option<Param> {
+    fn param(&mut self, p: &ReferenceOr<oa::Parameter>, hint: &str) -> Option<Param> {
         let param = match p {
             ReferenceOr::Item(p) => p,
             ReferenceOr::Reference { reference } => {
                 let name = reference.strip_prefix("#/components/parameters/")?;
                 let name = crate::spec::unescape_pointer(name);
-                match self.doc.components.as_ref()?.parameters.get(&name) {
+                match self.doc.head.components.as_ref()?.parameters.get(&name) {
                     Some(ReferenceOr::Item(p)) => p,
                     _ => {
                         self.warnings
@@ -689,14 +822,14 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn body(&mut self, op: &'a oa::Operation, hint: &str) -> Option<Body> {
+    fn body(&mut self, op: &oa::Operation, hint: &str) -> Option<Body> {
         let rb = match op.request_body.as_ref()? {
             ReferenceOr::Item(rb) => rb,
             ReferenceOr::Reference { reference } => {
                 let name = crate::spec::unescape_pointer(
                     reference.strip_prefix("#/components/requestBodies/")?,
                 );
-                match self.doc.components.as_ref()?.request_bodies.get(&name) {
+                match self.doc.head.components.as_ref()?.request_bodies.get(&name) {
                     Some(ReferenceOr::Item(rb)) => rb,
                     _ => {
                         self.warnings
@@ -706,7 +839,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         };
-        let mut candidates: Vec<(BodyMedia, &String, &'a oa::MediaType)> =
+        let mut candidates: Vec<(BodyMedia, &String, &oa::MediaType)> =
             rb.content.iter().map(|(ct, m)| (body_media(ct), ct, m)).collect();
         // A file upload offered as JSON too (DRF lists every parser) only
         // works as multipart.
@@ -740,7 +873,7 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn has_binary(&self, s: &'a Schema) -> bool {
+    fn has_binary(&self, s: &Schema) -> bool {
         let mut props = IndexMap::new();
         let mut req = BTreeSet::new();
         let mut add = None;
@@ -757,8 +890,8 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn responses(&mut self, op: &'a oa::Operation, hint: &str) -> (Response, Vec<Response>) {
-        let mut entries: Vec<(String, &'a ReferenceOr<oa::Response>)> =
+    fn responses(&mut self, op: &oa::Operation, hint: &str) -> (Response, Vec<Response>) {
+        let mut entries: Vec<(String, &ReferenceOr<oa::Response>)> =
             op.responses.responses.iter().map(|(code, r)| (code.to_string(), r)).collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(d) = &op.responses.default {
@@ -792,7 +925,7 @@ impl<'a> Lowerer<'a> {
     fn response(
         &mut self,
         status: &str,
-        r: &'a ReferenceOr<oa::Response>,
+        r: &ReferenceOr<oa::Response>,
         hint: &str,
         success: bool,
     ) -> Option<Response> {
@@ -802,7 +935,7 @@ impl<'a> Lowerer<'a> {
                 let name = crate::spec::unescape_pointer(
                     reference.strip_prefix("#/components/responses/").unwrap_or(""),
                 );
-                match self.doc.components.as_ref().and_then(|c| c.responses.get(&name)) {
+                match self.doc.head.components.as_ref().and_then(|c| c.responses.get(&name)) {
                     Some(ReferenceOr::Item(r)) => r,
                     _ => {
                         self.warnings
@@ -826,7 +959,7 @@ impl<'a> Lowerer<'a> {
                 doc,
             });
         }
-        let mut cands: Vec<(u8, &String, &'a oa::MediaType)> = resp
+        let mut cands: Vec<(u8, &String, &oa::MediaType)> = resp
             .content
             .iter()
             .map(|(ct, m)| {
@@ -1095,6 +1228,19 @@ fn method_name(operation_id: &str, app_origin: &str) -> String {
     }
 }
 
+fn operation_of(item: &oa::PathItem, method: Method) -> Option<&oa::Operation> {
+    match method {
+        Method::Get => item.get.as_ref(),
+        Method::Put => item.put.as_ref(),
+        Method::Post => item.post.as_ref(),
+        Method::Delete => item.delete.as_ref(),
+        Method::Options => item.options.as_ref(),
+        Method::Head => item.head.as_ref(),
+        Method::Patch => item.patch.as_ref(),
+        Method::Trace => item.trace.as_ref(),
+    }
+}
+
 fn is_object_like(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(oa::Type::Object(o)) => !o.properties.is_empty(),
@@ -1259,8 +1405,11 @@ mod tests {
     use super::*;
 
     fn lower_yaml(y: &str) -> Api {
-        let doc = crate::spec::parse(y.as_bytes(), "t.yaml", &|_| Err("no".into())).unwrap();
-        lower(&doc.api, &AppRule::Tag)
+        crate::spec::read(y.as_bytes().to_vec(), "t.yaml", &|_| Err("no".into()), |d| {
+            lower(d, &AppRule::Tag)
+        })
+        .unwrap()
+        .1
     }
 
     const DRF: &str = r"

@@ -1,0 +1,357 @@
+//! A prepared document kept as JSON text and typed one piece at a time.
+//!
+//! GitHub's 12 MB document becomes ~75 MB of `openapiv3` structs when typed
+//! whole (every schema node is sized for the largest `SchemaKind` variant),
+//! and typing it whole peaked at ~140 MB. Nothing needs it whole: lowering
+//! visits each path item and each component schema once, in order. So the
+//! document stays text, indexed by path and by component, and each piece is
+//! typed when it is visited and dropped after; only the small parts every
+//! operation consults (`info`, parameters, responses, request bodies,
+//! headers, security schemes) are typed up front, as [`Document::head`].
+
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use openapiv3::{OpenAPI, PathItem, ReferenceOr, Schema};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use super::{SpecError, escape_pointer, pointer_from_serde_path};
+
+/// Component sections left out of [`Document::head`]: schemas are typed on
+/// demand, examples are never read by a generator (GitHub's are 1.9 MB).
+const UNTYPED_SECTIONS: &[&str] = &["schemas", "examples"];
+
+/// A parsed, bundled, normalised document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file or URL the bytes came from, for error messages.
+    pub origin: String,
+    /// The `openapi` version string as written (`3.1.0`), before
+    /// normalisation.
+    pub version: String,
+    /// Hex SHA-256 of the main document's bytes.
+    pub hash: String,
+    /// Non-fatal problems: unresolvable or remote `$ref`s, fixed-up shapes.
+    pub warnings: Vec<String>,
+    /// Everything but the paths, the component schemas and examples, and
+    /// the top-level `x-` extensions, typed.
+    pub head: OpenAPI,
+    /// The whole prepared document as JSON; the ranges below index it.
+    text: String,
+    top: IndexMap<String, Range<usize>>,
+    paths: IndexMap<String, Range<usize>>,
+    components: IndexMap<String, IndexMap<String, Range<usize>>>,
+}
+
+type Index = IndexMap<String, Range<usize>>;
+
+/// The ranges of the top-level members, the paths and each component
+/// section's members, and the head's JSON.
+fn split(text: &str) -> Result<(Index, Index, IndexMap<String, Index>, String), String> {
+    let base = text.as_ptr() as usize;
+    let range = |raw: &RawValue| {
+        let s = raw.get().as_ptr() as usize - base;
+        s..s + raw.get().len()
+    };
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    let top: IndexMap<String, &RawValue> = object(body, "")?;
+    let paths: IndexMap<String, &RawValue> = match top.get("paths") {
+        Some(p) => object(p.get(), "/paths")?,
+        None => IndexMap::new(),
+    };
+    let sections: IndexMap<String, &RawValue> = match top.get("components") {
+        Some(c) => object(c.get(), "/components")?,
+        None => IndexMap::new(),
+    };
+    let mut components = IndexMap::new();
+    for (section, raw) in &sections {
+        if section.starts_with("x-") {
+            continue;
+        }
+        let at = format!("/components/{}", escape_pointer(section));
+        let items: IndexMap<String, &RawValue> = object(raw.get(), &at)?;
+        components
+            .insert(section.clone(), items.iter().map(|(k, v)| (k.clone(), range(v))).collect());
+    }
+    // The head: the document without its paths, schemas and examples,
+    // reassembled as JSON.
+    let mut head = String::from("{");
+    for (k, v) in &top {
+        // Extensions stay text: GitHub's `x-webhooks` alone would be ~50 MB
+        // as the `serde_json::Value` openapiv3 keeps extensions in.
+        if k != "paths" && k != "components" && !k.starts_with("x-") {
+            push_entry(&mut head, k, v.get());
+        }
+    }
+    push_entry(&mut head, "paths", "{}");
+    if top.contains_key("components") {
+        let mut comps = String::from("{");
+        for (k, v) in &sections {
+            if !UNTYPED_SECTIONS.contains(&k.as_str()) {
+                push_entry(&mut comps, k, v.get());
+            }
+        }
+        comps.push('}');
+        push_entry(&mut head, "components", &comps);
+    }
+    head.push('}');
+    let top = top.iter().map(|(k, v)| (k.clone(), range(v))).collect();
+    let paths = paths
+        .iter()
+        .filter(|(k, _)| !k.starts_with("x-"))
+        .map(|(k, v)| (k.clone(), range(v)))
+        .collect();
+    Ok((top, paths, components, head))
+}
+
+impl Document {
+    /// Indexes `text` (one JSON object) and types its head. On error the
+    /// text is handed back, for the caller's second way of reading it.
+    ///
+    /// # Errors
+    /// A message naming the JSON pointer when the top level, `paths` or a
+    /// component section is not an object, or the head does not type.
+    pub(super) fn index(
+        text: String,
+        origin: &str,
+        version: String,
+        hash: String,
+        warnings: Vec<String>,
+    ) -> Result<Document, (SpecError, String)> {
+        let err = |message: String| SpecError { origin: origin.to_string(), message };
+        let (top, paths, components, head) = match split(&text) {
+            Ok(parts) => parts,
+            Err(m) => return Err((err(m), text)),
+        };
+        let head: OpenAPI = match typed(&head, "") {
+            Ok(h) => h,
+            Err(m) => return Err((err(m), text)),
+        };
+        Ok(Document {
+            origin: origin.to_string(),
+            version,
+            hash,
+            warnings,
+            head,
+            text,
+            top,
+            paths,
+            components,
+        })
+    }
+
+    /// The prepared JSON text, giving the document up.
+    pub(super) fn into_text(self) -> String {
+        self.text
+    }
+
+    /// The JSON text of a top-level member (`info`, `servers`, …).
+    #[must_use]
+    pub fn raw_top(&self, key: &str) -> Option<&str> {
+        self.top.get(key).map(|r| &self.text[r.clone()])
+    }
+
+    /// Every path with its path item's JSON text, in document order
+    /// (`x-` extensions of the paths object left out).
+    pub fn raw_paths(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.paths.iter().map(|(k, r)| (k.as_str(), &self.text[r.clone()]))
+    }
+
+    /// The names of a component section (`schemas`, `parameters`, …) in
+    /// document order.
+    pub fn component_names(&self, section: &str) -> impl Iterator<Item = &str> {
+        self.components.get(section).into_iter().flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    /// The component sections present, in document order.
+    pub fn component_sections(&self) -> impl Iterator<Item = &str> {
+        self.components.keys().map(String::as_str)
+    }
+
+    /// A component's JSON text.
+    #[must_use]
+    pub fn raw_component(&self, section: &str, name: &str) -> Option<&str> {
+        self.components.get(section)?.get(name).map(|r| &self.text[r.clone()])
+    }
+
+    /// Types one component schema.
+    ///
+    /// # Errors
+    /// The shape `openapiv3` refuses, with the JSON pointer.
+    pub fn schema(&self, name: &str) -> Option<Result<ReferenceOr<Schema>, SpecError>> {
+        let raw = self.raw_component("schemas", name)?;
+        let at = format!("/components/schemas/{}", escape_pointer(name));
+        Some(typed(raw, &at).map_err(|message| self.error(message)))
+    }
+
+    /// Types one path item.
+    ///
+    /// # Errors
+    /// The shape `openapiv3` refuses, with the JSON pointer.
+    pub fn path_item(&self, path: &str) -> Option<Result<ReferenceOr<PathItem>, SpecError>> {
+        let raw = &self.text[self.paths.get(path)?.clone()];
+        let at = format!("/paths/{}", escape_pointer(path));
+        Some(typed(raw, &at).map_err(|message| self.error(message)))
+    }
+
+    /// Reads a path item's JSON text into any shape (the lowering's light
+    /// first pass reads only tags and operation ids).
+    ///
+    /// # Errors
+    /// The shape `T` refuses, with the JSON pointer.
+    pub fn path_item_as<T: DeserializeOwned>(&self, path: &str) -> Option<Result<T, SpecError>> {
+        let raw = &self.text[self.paths.get(path)?.clone()];
+        let at = format!("/paths/{}", escape_pointer(path));
+        Some(typed(raw, &at).map_err(|message| self.error(message)))
+    }
+
+    /// Types the pieces `names` stands for with `type_one` on all cores, a
+    /// chunk at a time, and hands each to `consume` in the order of `names`,
+    /// on the calling thread (which may hold state that cannot be shared).
+    /// At most three chunks are typed and not yet consumed, so memory is
+    /// bounded by the chunk size, not by the document; the next chunk is
+    /// typed while this one is consumed.
+    ///
+    /// # Errors
+    /// The first error `consume` returns; typing stops there.
+    pub fn typed_in_order<T: Send>(
+        &self,
+        names: &[&str],
+        type_one: impl Fn(&str) -> Option<T> + Sync,
+        mut consume: impl FnMut(&str, T) -> Result<(), SpecError>,
+    ) -> Result<(), SpecError> {
+        const CHUNK: usize = 32;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Option<T>>>(1);
+            let type_one = &type_one;
+            scope.spawn(move || {
+                for chunk in names.chunks(CHUNK) {
+                    let typed = chunk.par_iter().map(|n| type_one(n)).collect();
+                    // The consumer stopped at an error: nothing more to do.
+                    if tx.send(typed).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (chunk, typed) in names.chunks(CHUNK).zip(rx) {
+                for (name, t) in chunk.iter().zip(typed) {
+                    if let Some(t) = t {
+                        consume(name, t)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The whole document typed, pieces in parallel. For diffs of slices and
+    /// of two documents; generation never needs it.
+    ///
+    /// # Errors
+    /// The first piece that does not type, with its JSON pointer.
+    pub fn to_openapi(&self) -> Result<OpenAPI, SpecError> {
+        let paths: Vec<&String> = self.paths.keys().collect();
+        let schemas: Vec<&str> = self.component_names("schemas").collect();
+        let (paths, schemas) = rayon::join(
+            || {
+                paths
+                    .par_iter()
+                    .map(|p| self.path_item(p).map(|r| r.map(|item| ((*p).clone(), item))))
+                    .flatten()
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            || {
+                schemas
+                    .par_iter()
+                    .map(|n| self.schema(n).map(|r| r.map(|s| ((*n).to_string(), s))))
+                    .flatten()
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        );
+        let mut api = self.head.clone();
+        api.paths.paths = paths?.into_iter().collect();
+        for (k, r) in &self.top {
+            if k.starts_with("x-") {
+                let at = format!("/{}", escape_pointer(k));
+                api.extensions.insert(
+                    k.clone(),
+                    typed(&self.text[r.clone()], &at).map_err(|m| self.error(m))?,
+                );
+            }
+        }
+        let schemas = schemas?;
+        if let Some(raw) = self.components.get("examples") {
+            let mut examples = IndexMap::new();
+            for (name, r) in raw {
+                let at = format!("/components/examples/{}", escape_pointer(name));
+                examples.insert(
+                    name.clone(),
+                    typed(&self.text[r.clone()], &at).map_err(|m| self.error(m))?,
+                );
+            }
+            api.components.get_or_insert_with(Default::default).examples = examples;
+        }
+        if !schemas.is_empty() {
+            api.components.get_or_insert_with(Default::default).schemas =
+                schemas.into_iter().collect();
+        }
+        Ok(api)
+    }
+
+    fn error(&self, message: String) -> SpecError {
+        SpecError { origin: self.origin.clone(), message }
+    }
+}
+
+/// A JSON object's members, raw. `at` names it in the error.
+fn object<'t>(text: &'t str, at: &str) -> Result<IndexMap<String, &'t RawValue>, String> {
+    serde_json::from_str(text).map_err(|e| {
+        let at = if at.is_empty() { "the top level" } else { at };
+        format!("not a valid OpenAPI document: {at} must be a mapping ({e})")
+    })
+}
+
+/// Types one piece, naming the JSON pointer of what fails.
+///
+/// `openapiv3`'s `ReferenceOr` deserialiser panics ("somehow this parsed
+/// successfully the second time") when its buffered and its
+/// `serde_json::Value` reads of one node disagree (found by the spec_to_code
+/// fuzz target, issue 7; tests/fuzz_regressions/spec_to_code/). We cannot
+/// fix the crate here, so a panic inside it is an error for this piece.
+fn typed<T: DeserializeOwned>(raw: &str, at: &str) -> Result<T, String> {
+    let result = std::panic::catch_unwind(|| {
+        let mut de = serde_json::Deserializer::from_str(raw);
+        serde_path_to_error::deserialize::<_, T>(&mut de)
+    });
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => {
+            let inner = pointer_from_serde_path(&e.path().to_string());
+            let inner = inner.trim_matches('`').trim_start_matches('/');
+            let at = match (at.is_empty(), inner.is_empty()) {
+                (true, true) => "/".to_string(),
+                (false, true) => at.to_string(),
+                (true, false) => format!("/{inner}"),
+                (false, false) => format!("{at}/{inner}"),
+            };
+            Err(format!("not a valid OpenAPI document at `{at}`: {}", e.inner()))
+        }
+        Err(_) => Err(format!(
+            "not a valid OpenAPI document at `{}`: the openapiv3 reader failed on it (a \
+             `$ref` object or schema it reads two ways); check the document with a validator",
+            if at.is_empty() { "/" } else { at }
+        )),
+    }
+}
+
+fn push_entry(out: &mut String, key: &str, raw: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    // Keys came out of a JSON parse; re-encoding them cannot fail.
+    out.push_str(&serde_json::to_string(key).unwrap_or_else(|_| "\"\"".into()));
+    out.push(':');
+    out.push_str(raw);
+}
