@@ -38,6 +38,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::{self, Config};
 use crate::output;
 use crate::pipeline::{self, Outcome, RunError, RunReport};
+use crate::spec::PieceCache;
 use crate::status::{
     ErrorRecord, GroupStatus, InstanceLock, LockError, RunSummary, RuntimePaths, State, Status,
     unix_now,
@@ -154,6 +155,9 @@ struct Daemon {
     waiters: HashMap<u64, oneshot::Sender<Reply>>,
     stopping: bool,
     ready_sent: bool,
+    /// Typed pieces of the last good document, so a run types only what the
+    /// save changed (`spec::PieceCache`).
+    pieces: Arc<PieceCache>,
 }
 
 async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
@@ -220,6 +224,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         waiters: HashMap::new(),
         stopping: false,
         ready_sent: false,
+        pieces: PieceCache::new(),
     };
     d.write_status();
     // The synthetic "everything changed" event (watchexec's kickstart).
@@ -456,7 +461,8 @@ impl Daemon {
         let cfg = Arc::clone(&self.cfg);
         let phase = Arc::new(AtomicU8::new(OBTAINING));
         let job_phase = Arc::clone(&phase);
-        let handle = tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase));
+        let pieces = Arc::clone(&self.pieces);
+        let handle = tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase, &pieces));
         self.job = Some(Job { number, batch, trigger, started: Instant::now(), phase, handle });
         self.status.state = State::Generating;
         self.write_status();
@@ -657,12 +663,17 @@ fn first_line(s: &str) -> &str {
 
 /// The run itself, on a blocking thread: obtain and parse, then (unless
 /// shutdown abandoned us meanwhile) generate and commit.
-fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
+fn run_job(
+    cfg: &Config,
+    only: &[String],
+    phase: &AtomicU8,
+    pieces: &Arc<PieceCache>,
+) -> JobOutcome {
     let groups = match pipeline::select_groups(cfg, only) {
         Ok(g) => g,
         Err(e) => return JobOutcome::Failed(e),
     };
-    let loaded = match pipeline::load_api(cfg) {
+    let loaded = match pipeline::load_api_cached(cfg, Some(pieces)) {
         Ok(x) => x,
         Err(e) => return JobOutcome::Failed(e),
     };
@@ -679,8 +690,8 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
         }
     }
     let report = pipeline::run_loaded(cfg, &groups, loaded, "watch");
-    // The parsed document is most of the run's memory, and this blocking
-    // thread's heap holds it: now freed, give it back to the OS.
+    // The run's text and IR are freed; this blocking thread's heap held
+    // them: give it back to the OS (the typed pieces stay in `pieces`).
     collect_this_thread();
     JobOutcome::Done { report, before }
 }

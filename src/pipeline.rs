@@ -126,6 +126,18 @@ pub struct OpKey {
 /// # Errors
 /// When the spec cannot be obtained or parsed.
 pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
+    load_api_cached(cfg, None)
+}
+
+/// [`load_api`], reusing the typed pieces of earlier runs in `cache` (the
+/// watch daemon's).
+///
+/// # Errors
+/// When the spec cannot be obtained or parsed.
+pub fn load_api_cached(
+    cfg: &Config,
+    cache: Option<&std::sync::Arc<spec::PieceCache>>,
+) -> Result<Loaded, RunError> {
     let t = std::time::Instant::now();
     let got = obtain(&cfg.spec)?;
     tracing::debug!(elapsed = ?t.elapsed(), bytes = got.bytes.len(), "obtained spec");
@@ -139,12 +151,14 @@ pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
         AppsBy::Path { prefix } => AppRule::Path(prefix.clone()),
     };
     let t = std::time::Instant::now();
-    let (doc, api) = spec::read(got.bytes, &got.origin, &fetch, |doc| lower(doc, &rule))?;
+    let (doc, api) =
+        spec::read_cached(got.bytes, &got.origin, &fetch, cache, |doc| lower(doc, &rule))?;
     tracing::debug!(
         elapsed = ?t.elapsed(),
         types = api.types.len(),
         operations = api.operations.len(),
         peak_kib = peak_rss_kib(),
+        cached_pieces = cache.map(|c| c.len()),
         "parsed and lowered"
     );
     let mut warnings = doc.warnings.clone();

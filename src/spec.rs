@@ -8,10 +8,12 @@
 //! which is what `openapiv3` models.
 
 mod bundle;
+mod cache;
 mod document;
 mod normalise;
 mod plain_refs;
 
+pub use cache::PieceCache;
 pub use document::Document;
 
 use serde_json::Value;
@@ -58,6 +60,35 @@ pub fn read<T>(
     fetch: &FetchFn<'_>,
     use_doc: impl Fn(&Document) -> Result<T, SpecError>,
 ) -> Result<(Document, T), SpecError> {
+    read_cached(bytes, origin, fetch, None, use_doc)
+}
+
+/// [`read`], reusing the typed pieces in `cache` whose text is unchanged
+/// and adding the others (the watch daemon's runs).
+///
+/// # Errors
+/// As [`read`].
+pub fn read_cached<T>(
+    bytes: Vec<u8>,
+    origin: &str,
+    fetch: &FetchFn<'_>,
+    cache: Option<&std::sync::Arc<PieceCache>>,
+    use_doc: impl Fn(&Document) -> Result<T, SpecError>,
+) -> Result<(Document, T), SpecError> {
+    let result = read_inner(bytes, origin, fetch, cache, use_doc);
+    if let Some(c) = cache {
+        c.finish_run(result.is_ok());
+    }
+    result
+}
+
+fn read_inner<T>(
+    bytes: Vec<u8>,
+    origin: &str,
+    fetch: &FetchFn<'_>,
+    cache: Option<&std::sync::Arc<PieceCache>>,
+    use_doc: impl Fn(&Document) -> Result<T, SpecError>,
+) -> Result<(Document, T), SpecError> {
     let err = |message: String| SpecError { origin: origin.to_string(), message };
     let hash = hex(&Sha256::digest(&bytes));
     let text =
@@ -67,6 +98,7 @@ pub fn read<T>(
         match Document::index(text, origin, String::new(), hash.clone(), Vec::new()) {
             Ok(mut doc) if doc.head.openapi.starts_with("3.0") => {
                 doc.version = doc.head.openapi.clone();
+                doc.cache = cache.cloned();
                 if let Ok(t) = use_doc(&doc) {
                     return Ok((doc, t));
                 }
@@ -86,7 +118,8 @@ pub fn read<T>(
     normalise::normalise(&mut root, &mut warnings);
     let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;
     drop(root);
-    let doc = Document::index(json, origin, version, hash, warnings).map_err(|(e, _)| e)?;
+    let mut doc = Document::index(json, origin, version, hash, warnings).map_err(|(e, _)| e)?;
+    doc.cache = cache.cloned();
     let t = use_doc(&doc)?;
     Ok((doc, t))
 }

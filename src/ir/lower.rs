@@ -121,7 +121,7 @@ struct Lowerer<'a> {
     /// Component schemas typed for `allOf` flattening and multipart checks,
     /// kept for the rest of the lowering (few: most are typed, lowered and
     /// dropped in `lower_components`).
-    cache: &'a FrozenMap<String, Box<ReferenceOr<Schema>>>,
+    cache: &'a FrozenMap<String, std::sync::Arc<ReferenceOr<Schema>>>,
     /// Component schema name → its `$ref` (an alias) or its description.
     described: BTreeMap<String, Described>,
     /// Component schema name → unique identifier.
@@ -133,7 +133,10 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(doc: &'a Document, cache: &'a FrozenMap<String, Box<ReferenceOr<Schema>>>) -> Self {
+    fn new(
+        doc: &'a Document,
+        cache: &'a FrozenMap<String, std::sync::Arc<ReferenceOr<Schema>>>,
+    ) -> Self {
         let mut taken = BTreeSet::new();
         let mut component_names = BTreeMap::new();
         // Sorted, so which of `User`/`user` gets the suffix never depends on
@@ -169,7 +172,7 @@ impl<'a> Lowerer<'a> {
             return Some(s);
         }
         let s = self.doc.schema(name)?.ok()?;
-        Some(self.cache.insert(name.to_string(), Box::new(s)))
+        Some(self.cache.insert(name.to_string(), s))
     }
 
     fn lower_components(&mut self) -> Result<(), SpecError> {
@@ -182,15 +185,15 @@ impl<'a> Lowerer<'a> {
             |name, s| {
                 let Some(ident) = self.component_names.get(name).cloned() else { return Ok(()) };
                 let origin = format!("#/components/schemas/{}", crate::spec::escape_pointer(name));
-                let def = match s? {
+                let def = match &*s? {
                     ReferenceOr::Reference { reference } => TypeDef {
                         name: ident.clone(),
                         origin,
                         doc: None,
                         deprecated: false,
-                        kind: TypeKind::Alias(self.ref_type(&reference)),
+                        kind: TypeKind::Alias(self.ref_type(reference)),
                     },
-                    ReferenceOr::Item(schema) => self.def_from_schema(&ident, origin, &schema, 0),
+                    ReferenceOr::Item(schema) => self.def_from_schema(&ident, origin, schema, 0),
                 };
                 self.types.insert(ident, def);
                 Ok(())
@@ -695,7 +698,7 @@ impl<'a> Lowerer<'a> {
                     };
                     // The first pass saw this operation; a `$ref` item or a
                     // missing method here would mean the two reads disagree.
-                    let ReferenceOr::Item(item) = &item else { continue };
+                    let ReferenceOr::Item(item) = &*item else { continue };
                     let Some(op) = operation_of(item, method) else { continue };
                     let hint = names::pascal(&operation_id, "Operation");
                     let params = self.params(&path, item, op, &hint);

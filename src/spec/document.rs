@@ -10,6 +10,7 @@
 //! headers, security schemes) are typed up front, as [`Document::head`].
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, PathItem, ReferenceOr, Schema};
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::cache::PieceCache;
 use super::{SpecError, escape_pointer, pointer_from_serde_path};
 
 /// Component sections left out of [`Document::head`]: schemas are typed on
@@ -43,6 +45,9 @@ pub struct Document {
     top: IndexMap<String, Range<usize>>,
     paths: IndexMap<String, Range<usize>>,
     components: IndexMap<String, IndexMap<String, Range<usize>>>,
+    /// Typed pieces of earlier runs (the watch daemon's), reused when their
+    /// text is unchanged.
+    pub(super) cache: Option<Arc<PieceCache>>,
 }
 
 type Index = IndexMap<String, Range<usize>>;
@@ -139,6 +144,7 @@ impl Document {
             top,
             paths,
             components,
+            cache: None,
         })
     }
 
@@ -180,20 +186,32 @@ impl Document {
     ///
     /// # Errors
     /// The shape `openapiv3` refuses, with the JSON pointer.
-    pub fn schema(&self, name: &str) -> Option<Result<ReferenceOr<Schema>, SpecError>> {
+    pub fn schema(&self, name: &str) -> Option<Result<Arc<ReferenceOr<Schema>>, SpecError>> {
         let raw = self.raw_component("schemas", name)?;
-        let at = format!("/components/schemas/{}", escape_pointer(name));
-        Some(typed(raw, &at).map_err(|message| self.error(message)))
+        let type_it = || {
+            let at = format!("/components/schemas/{}", escape_pointer(name));
+            typed(raw, &at).map_err(|message| self.error(message))
+        };
+        Some(match &self.cache {
+            Some(c) => c.schema(name, raw, type_it),
+            None => type_it().map(Arc::new),
+        })
     }
 
     /// Types one path item.
     ///
     /// # Errors
     /// The shape `openapiv3` refuses, with the JSON pointer.
-    pub fn path_item(&self, path: &str) -> Option<Result<ReferenceOr<PathItem>, SpecError>> {
+    pub fn path_item(&self, path: &str) -> Option<Result<Arc<ReferenceOr<PathItem>>, SpecError>> {
         let raw = &self.text[self.paths.get(path)?.clone()];
-        let at = format!("/paths/{}", escape_pointer(path));
-        Some(typed(raw, &at).map_err(|message| self.error(message)))
+        let type_it = || {
+            let at = format!("/paths/{}", escape_pointer(path));
+            typed(raw, &at).map_err(|message| self.error(message))
+        };
+        Some(match &self.cache {
+            Some(c) => c.path_item(path, raw, type_it),
+            None => type_it().map(Arc::new),
+        })
     }
 
     /// Reads a path item's JSON text into any shape (the lowering's light
@@ -258,14 +276,20 @@ impl Document {
             || {
                 paths
                     .par_iter()
-                    .map(|p| self.path_item(p).map(|r| r.map(|item| ((*p).clone(), item))))
+                    .map(|p| {
+                        self.path_item(p)
+                            .map(|r| r.map(|item| ((*p).clone(), Arc::unwrap_or_clone(item))))
+                    })
                     .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
             || {
                 schemas
                     .par_iter()
-                    .map(|n| self.schema(n).map(|r| r.map(|s| ((*n).to_string(), s))))
+                    .map(|n| {
+                        self.schema(n)
+                            .map(|r| r.map(|s| ((*n).to_string(), Arc::unwrap_or_clone(s))))
+                    })
                     .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
