@@ -311,7 +311,9 @@ impl Daemon {
             SpecEvent::DirGone(p) => {
                 self.source.forget_tree(&p);
                 self.debouncer.push(Trigger::Path(p), now);
+                self.restore_watches(now);
             }
+            SpecEvent::Awaited(_) => self.restore_watches(now),
             SpecEvent::IgnoreChanged(p) => {
                 tracing::info!(path = %p.display(), "ignore rules changed; re-planning watches");
                 if let Err(e) = self.replan() {
@@ -321,6 +323,26 @@ impl Daemon {
             SpecEvent::Rescan(why) => {
                 tracing::warn!("{why}; regenerating everything");
                 self.debouncer.push(Trigger::Rescan(why), now);
+            }
+        }
+    }
+
+    /// Watches the spec's directory or a `watch.paths` root again once it
+    /// is back after going away; what it holds now was never seen, so
+    /// everything is regenerated (one run, however many files came back).
+    fn restore_watches(&mut self, now: Instant) {
+        match self.source.restore() {
+            Ok(back) if back.is_empty() => {}
+            Ok(back) => {
+                let dirs: Vec<String> = back.iter().map(|d| d.display().to_string()).collect();
+                let dirs = dirs.join(", ");
+                tracing::info!(dirs = %dirs, "watched directory back; watching it again");
+                self.status.watched_dirs = self.source.watch_count();
+                self.debouncer.push(Trigger::Rescan(format!("{dirs} is back")), now);
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.debouncer.push(Trigger::Rescan(e.to_string()), now);
             }
         }
     }
