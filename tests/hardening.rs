@@ -214,6 +214,21 @@ fn big_enum(n: usize) -> String {
     s
 }
 
+/// A document of a little over 200 MB: 100,000 schemas with long
+/// descriptions, the first of them returned by the one operation.
+fn two_hundred_megabytes() -> String {
+    let mut s = spec_head("S0");
+    let filler = "lorem ipsum ".repeat(170);
+    let mut i = 0;
+    while s.len() < 200_000_000 {
+        s.push_str(&format!(
+            "    S{i}:\n      type: object\n      description: {filler}\n      properties:\n        a: {{type: string, description: {filler}}}\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
 /// Operation, tag, parameter, schema, property and enum names of `len`
 /// bytes each (JSON: YAML allows no implicit key past 1024 characters).
 fn long_names(len: usize) -> String {
@@ -317,15 +332,7 @@ fn hundred_kilobyte_names_generate_with_short_file_names() {
 #[test]
 #[ignore = "slow (a 200 MB spec); run scripts/test.sh"]
 fn a_two_hundred_megabyte_document_is_survived() {
-    let mut s = spec_head("S0");
-    let filler = "lorem ipsum ".repeat(170);
-    let mut i = 0;
-    while s.len() < 200_000_000 {
-        s.push_str(&format!(
-            "    S{i}:\n      type: object\n      description: {filler}\n      properties:\n        a: {{type: string, description: {filler}}}\n"
-        ));
-        i += 1;
-    }
+    let s = two_hundred_megabytes();
     let p = Project::new(good_spec("name"));
     util::assert_success("first generate", &p.generate());
     let before = p.snapshot();
@@ -952,6 +959,75 @@ fn the_daemon_survives_hostile_specs_and_keeps_its_last_good_output() {
         assert_consistent(&p.out().join("api/typescript"));
         assert_consistent(&p.out().join("api/python"));
     }
+}
+
+/// Issue 7: a running daemon sees the spec replaced by a million-element
+/// enum: it generates it (as `generate` does) and stays up, and the next
+/// good save brings the output back in step with the good spec.
+#[test]
+fn the_daemon_generates_a_million_element_enum_and_recovers() {
+    the_daemon_survives_a_large_spec("million enum", big_enum(1_000_000), "\"v999999\"", true);
+}
+
+/// Issue 7: a running daemon sees the spec replaced by a 200 MB document:
+/// it generates it or refuses it with an error naming the spec (keeping its
+/// last good output), stays up, and generates the next good save.
+#[test]
+#[ignore = "slow (a 200 MB spec); run scripts/test.sh"]
+fn the_daemon_survives_a_two_hundred_megabyte_document_and_recovers() {
+    the_daemon_survives_a_large_spec(
+        "200 MB document",
+        two_hundred_megabytes(),
+        "export type S0 = {",
+        false,
+    );
+}
+
+/// A daemon on a good spec gets `spec` (in one save), then a good spec
+/// again. `marker` is in the TypeScript models when `spec` was generated;
+/// `must_generate` says that refusing it is a failure.
+fn the_daemon_survives_a_large_spec(what: &str, spec: String, marker: &str, must_generate: bool) {
+    let p = Project::new(good_spec("name"));
+    let mut d = Daemon::start(&p);
+    assert_eq!(d.wait_run(1)["result"], "ok");
+    let good = output_of(&p);
+    let models = p.out().join("api/typescript/models.ts");
+
+    p.write_spec(&spec);
+    drop(spec);
+    let run = d.wait_run(2);
+    d.assert_alive();
+    match run["result"].as_str() {
+        Some("ok") => {
+            util::notice(&format!("daemon, {what}: generated in {} ms", run["duration_ms"]));
+            assert!(fs::read_to_string(&models).unwrap().contains(marker), "{what}: generated");
+        }
+        Some("error") if !must_generate => {
+            // The cause is logged as an error of that run.
+            let errors: Vec<String> = d
+                .log_text()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|e| e["level"] == "ERROR" && e["fields"]["run"] == 2)
+                .filter_map(|e| e["fields"]["message"].as_str().map(str::to_string))
+                .collect();
+            util::notice(&format!("daemon, {what}: refused: {errors:?}"));
+            assert!(errors.iter().any(|e| e.contains("openapi.yaml")), "{what}: {errors:?}");
+            assert_eq!(output_of(&p), good, "{what}: the last good output is kept");
+        }
+        _ => panic!("{what}: {run:#}; log:\n{}", d.log_text()),
+    }
+    assert_consistent(&p.out().join("api/typescript"));
+    assert_consistent(&p.out().join("api/python"));
+
+    p.write_spec(good_spec("after"));
+    let run = d.wait_run(3);
+    assert_eq!(run["result"], "ok", "{what}: the next good save: {run:#}");
+    d.assert_alive();
+    let now = fs::read_to_string(&models).unwrap();
+    assert!(now.contains("after") && !now.contains(marker), "{what}: back to the good spec");
+    assert_consistent(&p.out().join("api/typescript"));
+    assert_consistent(&p.out().join("api/python"));
 }
 
 /// Issue 7: output files edited or deleted by hand while the daemon runs
