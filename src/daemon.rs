@@ -23,6 +23,7 @@
 //! place.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -145,8 +146,9 @@ struct Daemon {
     /// Content gate: the hash of each trigger file as last seen (`None`:
     /// absent). A trigger whose bytes did not change is dropped, which also
     /// stops the spec command's own write of the spec file from triggering
-    /// another run.
-    ledger: HashMap<PathBuf, Option<String>>,
+    /// another run. Ordered so that a directory's entries are one range
+    /// (see [`forget_tree`]).
+    ledger: BTreeMap<PathBuf, Option<String>>,
     status: Status,
     job: Option<Job>,
     runs: u64,
@@ -212,7 +214,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         paths,
         source,
         events_tx,
-        ledger: HashMap::new(),
+        ledger: BTreeMap::new(),
         status,
         job: None,
         runs: 0,
@@ -300,15 +302,19 @@ impl Daemon {
                 tracing::debug!(path = %p.display(), "changed");
                 self.debouncer.push(Trigger::Path(p), now);
             }
-            SpecEvent::DirAppeared(p) => match self.source.add_tree(&p) {
-                Ok(0) => {}
-                Ok(_) => self.debouncer.push(Trigger::Path(p), now),
-                Err(e) => {
-                    tracing::warn!("{e}");
-                    self.debouncer.push(Trigger::Rescan(e.to_string()), now);
+            SpecEvent::DirAppeared(p) => {
+                forget_tree(&mut self.ledger, &p);
+                match self.source.add_tree(&p) {
+                    Ok(0) => {}
+                    Ok(_) => self.debouncer.push(Trigger::Path(p), now),
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        self.debouncer.push(Trigger::Rescan(e.to_string()), now);
+                    }
                 }
-            },
+            }
             SpecEvent::DirGone(p) => {
+                forget_tree(&mut self.ledger, &p);
                 self.source.forget_tree(&p);
                 self.debouncer.push(Trigger::Path(p), now);
                 self.restore_watches(now);
@@ -715,6 +721,27 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
     JobOutcome::Done { report, before }
 }
 
+/// Forgets what the content gate saw at and below a directory that was
+/// moved in or out. A move gives one event for the directory and none for
+/// the files it brings or takes along, so nothing recorded there tells what
+/// is there now: the directory's path must pass the gate even when it looks
+/// the same as last time (gone, back, gone again: a directory has no bytes
+/// to compare), and so must a file that comes back under it with the bytes
+/// it had before the move.
+fn forget_tree(ledger: &mut BTreeMap<PathBuf, Option<String>>, dir: &Path) {
+    // Paths order component by component, so everything below `dir`
+    // directly follows it.
+    let below: Vec<PathBuf> = ledger
+        .range::<Path, _>((Bound::Included(dir), Bound::Unbounded))
+        .map(|(p, _)| p)
+        .take_while(|p| p.starts_with(dir))
+        .cloned()
+        .collect();
+    for p in below {
+        ledger.remove(&p);
+    }
+}
+
 fn why_written(old: Option<&String>, new: &str) -> String {
     let short = |s: &str| s.chars().take(12).collect::<String>();
     match old {
@@ -915,4 +942,36 @@ fn monotonic_usec() -> u64 {
     }
     u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
         + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forget_tree_forgets_the_directory_and_below_it_only() {
+        let mut ledger: BTreeMap<PathBuf, Option<String>> = [
+            "/p/backend/manage.py",
+            "/p/backend/shop",
+            "/p/backend/shop/models.py",
+            "/p/backend/shop/api/views.py",
+            "/p/backend/shop.py",
+            "/p/backend/shop2/models.py",
+            "/p/backend/shopping/models.py",
+        ]
+        .into_iter()
+        .map(|p| (PathBuf::from(p), Some("h".to_string())))
+        .collect();
+        forget_tree(&mut ledger, Path::new("/p/backend/shop"));
+        let left: Vec<&str> = ledger.keys().filter_map(|p| p.to_str()).collect();
+        assert_eq!(
+            left,
+            [
+                "/p/backend/manage.py",
+                "/p/backend/shop.py",
+                "/p/backend/shop2/models.py",
+                "/p/backend/shopping/models.py"
+            ]
+        );
+    }
 }
