@@ -433,7 +433,10 @@ impl Daemon {
         sd_notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
         tracing::info!(config = %self.config_path.display(), "SIGHUP: reloading the config");
         let result = config::load(&self.config_path).map_err(|e| e.to_string()).and_then(|cfg| {
-            let plan = Plan::from_config(&cfg).map_err(|e| e.to_string())?;
+            // The same plan as at start: our runtime files may sit inside a
+            // watched tree, and the status written after each run must not
+            // look like a change.
+            let plan = plan_for(&cfg, &self.paths).map_err(|e| e.to_string())?;
             let source = Source::start(&plan, self.events_tx.clone()).map_err(|e| e.to_string())?;
             Ok((cfg, source))
         });

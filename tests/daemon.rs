@@ -434,9 +434,10 @@ fn a_thousand_changes_in_a_second_are_one_run() {
     d.assert_settled_at(n);
 }
 
-/// Issue 5: the daemon's own writes (output inside a watched tree, with an
-/// include that matches everything) trigger nothing: it goes idle and stays
-/// idle.
+/// Issue 5: the daemon's own writes (output and runtime files inside a
+/// watched tree, with an include that matches everything) trigger nothing:
+/// it goes idle and stays idle, and still after SIGHUP re-planned its
+/// watches.
 #[test]
 fn own_writes_trigger_nothing() {
     let p =
@@ -450,6 +451,19 @@ fn own_writes_trigger_nothing() {
     d.assert_settled_at(2);
     assert_eq!(p.status().unwrap()["state"], "idle");
     assert_eq!(p.status().unwrap()["runs"], 2);
+
+    // A reload regenerates once; the status file it then writes (under
+    // `run/`, inside the watched tree) must not start another run.
+    d.signal(libc::SIGHUP);
+    d.wait_runs(3);
+    d.assert_settled_at(3);
+    assert_eq!(p.status().unwrap()["state"], "idle");
+    assert_eq!(p.status().unwrap()["runs"], 3);
+    fs::write(p.spec_file(), spec("", "due_date", 0)).unwrap();
+    let runs = d.wait_runs(4);
+    assert_eq!(field(&runs[3], "written"), "billing", "{runs:#?}");
+    d.assert_settled_at(4);
+    assert_eq!(p.status().unwrap()["state"], "idle");
 }
 
 /// Issue 5: a half-written spec is reported, the last good output stays,
