@@ -497,7 +497,7 @@ impl Daemon {
     /// Drops paths whose bytes are what we last saw.
     fn gate(&mut self, batch: &mut Batch) {
         batch.paths.retain(|p| {
-            let now = std::fs::read(p).ok().map(|b| output::hash(&b));
+            let now = file_hash(p);
             match self.ledger.get(p) {
                 Some(seen) if *seen == now => false,
                 _ => {
@@ -722,6 +722,25 @@ fn run_job(cfg: &Config, only: &[String], phase: &AtomicU8) -> JobOutcome {
     drop(loaded);
     collect_this_thread();
     JobOutcome::Done { report, before }
+}
+
+/// The hash of the regular file at `p`; `None` when there is none (gone,
+/// unreadable, or not a regular file).
+fn file_hash(p: &Path) -> Option<String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    // Opening a FIFO waits for a writer, and this runs on the loop's one
+    // thread: the daemon would hang, deaf to saves and even SIGTERM.
+    // O_NONBLOCK makes that open return at once and changes nothing for a
+    // regular file, the only kind read.
+    let mut f =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(p).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).ok()?;
+    Some(output::hash(&bytes))
 }
 
 /// Forgets what the content gate saw at and below a directory that was

@@ -769,3 +769,27 @@ fn a_file_back_in_a_directory_moved_away_is_a_change() {
     assert!(core_has_shop(&p), "the output has the shop app again");
     d.assert_settled_at(4);
 }
+
+/// A FIFO among the watched files (named like one of them) is never
+/// opened: opening it would wait for a writer, and the daemon would hang,
+/// deaf to saves and to SIGTERM.
+#[test]
+fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let p = Project::new("", "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n");
+    p.dir.create("backend/manage.py", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let fifo = p.path().join("backend/pipe.py");
+    let fifo = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    // A new path with nothing to read passes the content gate once.
+    d.wait_runs(2);
+    d.assert_settled_at(2);
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "written"), "billing", "{runs:#?}");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+}
