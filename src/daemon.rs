@@ -23,6 +23,7 @@
 //! place.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -146,8 +147,9 @@ struct Daemon {
     /// Content gate: the hash of each trigger file as last seen (`None`:
     /// absent). A trigger whose bytes did not change is dropped, which also
     /// stops the spec command's own write of the spec file from triggering
-    /// another run.
-    ledger: HashMap<PathBuf, Option<String>>,
+    /// another run. Ordered so that a directory's entries are one range
+    /// (see [`forget_tree`]).
+    ledger: BTreeMap<PathBuf, Option<String>>,
     status: Status,
     job: Option<Job>,
     runs: u64,
@@ -216,7 +218,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         paths,
         source,
         events_tx,
-        ledger: HashMap::new(),
+        ledger: BTreeMap::new(),
         status,
         job: None,
         runs: 0,
@@ -305,18 +307,24 @@ impl Daemon {
                 tracing::debug!(path = %p.display(), "changed");
                 self.debouncer.push(Trigger::Path(p), now);
             }
-            SpecEvent::DirAppeared(p) => match self.source.add_tree(&p) {
-                Ok(0) => {}
-                Ok(_) => self.debouncer.push(Trigger::Path(p), now),
-                Err(e) => {
-                    tracing::warn!("{e}");
-                    self.debouncer.push(Trigger::Rescan(e.to_string()), now);
+            SpecEvent::DirAppeared(p) => {
+                forget_tree(&mut self.ledger, &p);
+                match self.source.add_tree(&p) {
+                    Ok(0) => {}
+                    Ok(_) => self.debouncer.push(Trigger::Path(p), now),
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        self.debouncer.push(Trigger::Rescan(e.to_string()), now);
+                    }
                 }
-            },
+            }
             SpecEvent::DirGone(p) => {
+                forget_tree(&mut self.ledger, &p);
                 self.source.forget_tree(&p);
                 self.debouncer.push(Trigger::Path(p), now);
+                self.restore_watches(now);
             }
+            SpecEvent::Awaited(_) => self.restore_watches(now),
             SpecEvent::IgnoreChanged(p) => {
                 tracing::info!(path = %p.display(), "ignore rules changed; re-planning watches");
                 if let Err(e) = self.replan() {
@@ -326,6 +334,26 @@ impl Daemon {
             SpecEvent::Rescan(why) => {
                 tracing::warn!("{why}; regenerating everything");
                 self.debouncer.push(Trigger::Rescan(why), now);
+            }
+        }
+    }
+
+    /// Watches the spec's directory or a `watch.paths` root again once it
+    /// is back after going away; what it holds now was never seen, so
+    /// everything is regenerated (one run, however many files came back).
+    fn restore_watches(&mut self, now: Instant) {
+        match self.source.restore() {
+            Ok(back) if back.is_empty() => {}
+            Ok(back) => {
+                let dirs: Vec<String> = back.iter().map(|d| d.display().to_string()).collect();
+                let dirs = dirs.join(", ");
+                tracing::info!(dirs = %dirs, "watched directory back; watching it again");
+                self.status.watched_dirs = self.source.watch_count();
+                self.debouncer.push(Trigger::Rescan(format!("{dirs} is back")), now);
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.debouncer.push(Trigger::Rescan(e.to_string()), now);
             }
         }
     }
@@ -410,7 +438,10 @@ impl Daemon {
         sd_notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
         tracing::info!(config = %self.config_path.display(), "SIGHUP: reloading the config");
         let result = config::load(&self.config_path).map_err(|e| e.to_string()).and_then(|cfg| {
-            let plan = Plan::from_config(&cfg).map_err(|e| e.to_string())?;
+            // The same plan as at start: our runtime files may sit inside a
+            // watched tree, and the status written after each run must not
+            // look like a change.
+            let plan = plan_for(&cfg, &self.paths).map_err(|e| e.to_string())?;
             let source = Source::start(&plan, self.events_tx.clone()).map_err(|e| e.to_string())?;
             Ok((cfg, source))
         });
@@ -472,7 +503,7 @@ impl Daemon {
     /// Drops paths whose bytes are what we last saw.
     fn gate(&mut self, batch: &mut Batch) {
         batch.paths.retain(|p| {
-            let now = std::fs::read(p).ok().map(|b| output::hash(&b));
+            let now = file_hash(p);
             match self.ledger.get(p) {
                 Some(seen) if *seen == now => false,
                 _ => {
@@ -696,6 +727,46 @@ fn run_job(
     JobOutcome::Done { report, before }
 }
 
+/// The hash of the regular file at `p`; `None` when there is none (gone,
+/// unreadable, or not a regular file).
+fn file_hash(p: &Path) -> Option<String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    // Opening a FIFO waits for a writer, and this runs on the loop's one
+    // thread: the daemon would hang, deaf to saves and even SIGTERM.
+    // O_NONBLOCK makes that open return at once and changes nothing for a
+    // regular file, the only kind read.
+    let mut f =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(p).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).ok()?;
+    Some(output::hash(&bytes))
+}
+
+/// Forgets what the content gate saw at and below a directory that was
+/// moved in or out. A move gives one event for the directory and none for
+/// the files it brings or takes along, so nothing recorded there tells what
+/// is there now: the directory's path must pass the gate even when it looks
+/// the same as last time (gone, back, gone again: a directory has no bytes
+/// to compare), and so must a file that comes back under it with the bytes
+/// it had before the move.
+fn forget_tree(ledger: &mut BTreeMap<PathBuf, Option<String>>, dir: &Path) {
+    // Paths order component by component, so everything below `dir`
+    // directly follows it.
+    let below: Vec<PathBuf> = ledger
+        .range::<Path, _>((Bound::Included(dir), Bound::Unbounded))
+        .map(|(p, _)| p)
+        .take_while(|p| p.starts_with(dir))
+        .cloned()
+        .collect();
+    for p in below {
+        ledger.remove(&p);
+    }
+}
+
 fn why_written(old: Option<&String>, new: &str) -> String {
     let short = |s: &str| s.chars().take(12).collect::<String>();
     match old {
@@ -896,4 +967,36 @@ fn monotonic_usec() -> u64 {
     }
     u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
         + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forget_tree_forgets_the_directory_and_below_it_only() {
+        let mut ledger: BTreeMap<PathBuf, Option<String>> = [
+            "/p/backend/manage.py",
+            "/p/backend/shop",
+            "/p/backend/shop/models.py",
+            "/p/backend/shop/api/views.py",
+            "/p/backend/shop.py",
+            "/p/backend/shop2/models.py",
+            "/p/backend/shopping/models.py",
+        ]
+        .into_iter()
+        .map(|p| (PathBuf::from(p), Some("h".to_string())))
+        .collect();
+        forget_tree(&mut ledger, Path::new("/p/backend/shop"));
+        let left: Vec<&str> = ledger.keys().filter_map(|p| p.to_str()).collect();
+        assert_eq!(
+            left,
+            [
+                "/p/backend/manage.py",
+                "/p/backend/shop.py",
+                "/p/backend/shop2/models.py",
+                "/p/backend/shopping/models.py"
+            ]
+        );
+    }
 }

@@ -39,6 +39,12 @@ pub enum SpecEvent {
     DirAppeared(PathBuf),
     /// A watched directory disappeared.
     DirGone(PathBuf),
+    /// Something changed on the way to a planned directory (the spec's
+    /// directory or a `watch.paths` entry) that disappeared: seen in its
+    /// nearest existing ancestor, which is watched in its stead. The daemon
+    /// calls [`Source::restore`], which watches the directory again once it
+    /// is back.
+    Awaited(PathBuf),
     /// A `.gitignore` under a root changed: the watches are re-planned.
     IgnoreChanged(PathBuf),
     /// Events may have been lost (overflow, a watcher error, a full

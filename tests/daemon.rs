@@ -434,9 +434,10 @@ fn a_thousand_changes_in_a_second_are_one_run() {
     d.assert_settled_at(n);
 }
 
-/// Issue 5: the daemon's own writes (output inside a watched tree, with an
-/// include that matches everything) trigger nothing: it goes idle and stays
-/// idle.
+/// Issue 5: the daemon's own writes (output and runtime files inside a
+/// watched tree, with an include that matches everything) trigger nothing:
+/// it goes idle and stays idle, and still after SIGHUP re-planned its
+/// watches.
 #[test]
 fn own_writes_trigger_nothing() {
     let p =
@@ -450,6 +451,19 @@ fn own_writes_trigger_nothing() {
     d.assert_settled_at(2);
     assert_eq!(p.status().unwrap()["state"], "idle");
     assert_eq!(p.status().unwrap()["runs"], 2);
+
+    // A reload regenerates once; the status file it then writes (under
+    // `run/`, inside the watched tree) must not start another run.
+    d.signal(libc::SIGHUP);
+    d.wait_runs(3);
+    d.assert_settled_at(3);
+    assert_eq!(p.status().unwrap()["state"], "idle");
+    assert_eq!(p.status().unwrap()["runs"], 3);
+    fs::write(p.spec_file(), spec("", "due_date", 0)).unwrap();
+    let runs = d.wait_runs(4);
+    assert_eq!(field(&runs[3], "written"), "billing", "{runs:#?}");
+    d.assert_settled_at(4);
+    assert_eq!(p.status().unwrap()["state"], "idle");
 }
 
 /// Issue 5: a half-written spec is reported, the last good output stays,
@@ -672,4 +686,110 @@ fn polling_when_asked_sees_saves() {
     let runs = d.wait_runs(2);
     assert_eq!(field(&runs[1], "written"), "billing", "{runs:#?}");
     d.assert_settled_at(2);
+}
+
+/// A backend whose spec command (a shell script standing in for
+/// `manage.py spectacular`) writes the full spec while
+/// `backend/shop/models.py` exists and one without the shop app otherwise.
+fn shop_backend() -> Project {
+    let full = spec("", "", 0);
+    let start = full.find("  /api/shop/products/:").unwrap();
+    let end = full.find("  /api/billing/invoices/:").unwrap();
+    let p = Project::new(
+        "command = [\"sh\", \"-c\", \"if [ -f backend/shop/models.py ]; then cp with_shop.yaml \
+         openapi.yaml; else cp without_shop.yaml openapi.yaml; fi\"]",
+        "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n",
+    );
+    p.dir.create("with_shop.yaml", &full);
+    p.dir.create("without_shop.yaml", format!("{}{}", &full[..start], &full[end..]));
+    p.dir.create("backend/manage.py", "");
+    p.dir.create("backend/shop/models.py", "class Product: ...\n");
+    p
+}
+
+/// Whether group `core`'s generated code has the shop app's operation.
+fn core_has_shop(p: &Project) -> bool {
+    p.mtimes("core")
+        .keys()
+        .any(|f| fs::read_to_string(f).unwrap_or_default().contains("/api/shop/products/"))
+}
+
+/// A directory moved out of a watched backend, back in and out again is a
+/// run each time (a move gives one event for the directory, none for the
+/// files it takes along), and each run's output follows the backend.
+#[test]
+fn a_directory_moved_out_in_and_out_again_is_a_run_each_time() {
+    let p = shop_backend();
+    let (shop, away) = (p.path().join("backend/shop"), p.path().join("shop-away"));
+    let mut d = p.start();
+    d.wait_runs(1);
+    d.assert_settled_at(1);
+    assert!(core_has_shop(&p), "the startup run generates the shop app");
+    for (n, (from, to, present)) in
+        [(&shop, &away, false), (&away, &shop, true), (&shop, &away, false)].into_iter().enumerate()
+    {
+        let n = n + 2;
+        fs::rename(from, to).unwrap();
+        let runs = d.wait_runs(n);
+        assert_eq!(field(&runs[n - 1], "result"), "ok", "move {n}: {runs:#?}");
+        assert_eq!(field(&runs[n - 1], "written"), "core", "move {n}: {runs:#?}");
+        assert_eq!(core_has_shop(&p), present, "move {n}: the output follows the backend");
+        d.assert_settled_at(n);
+    }
+}
+
+/// A file back under a directory that was moved away is a change even with
+/// the bytes it had before the move: the run after the move saw no file
+/// there at all.
+#[test]
+fn a_file_back_in_a_directory_moved_away_is_a_change() {
+    let p = shop_backend();
+    let shop = p.path().join("backend/shop");
+    let models = shop.join("models.py");
+    let mut d = p.start();
+    d.wait_runs(1);
+    // A save records the file's bytes.
+    fs::write(&models, "class Product:\n    sku: str\n").unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "up_to_date"), "billing,core", "{runs:#?}");
+    d.assert_settled_at(2);
+
+    fs::rename(&shop, p.path().join("shop-away")).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "written"), "core", "{runs:#?}");
+    assert!(!core_has_shop(&p));
+    d.assert_settled_at(3);
+
+    // An empty directory brings no file that could change the spec.
+    fs::create_dir(&shop).unwrap();
+    d.assert_settled_at(3);
+    fs::write(&models, "class Product:\n    sku: str\n").unwrap();
+    let runs = d.wait_runs(4);
+    assert_eq!(field(&runs[3], "written"), "core", "{runs:#?}");
+    assert!(core_has_shop(&p), "the output has the shop app again");
+    d.assert_settled_at(4);
+}
+
+/// A FIFO among the watched files (named like one of them) is never
+/// opened: opening it would wait for a writer, and the daemon would hang,
+/// deaf to saves and to SIGTERM.
+#[test]
+fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let p = Project::new("", "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n");
+    p.dir.create("backend/manage.py", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let fifo = p.path().join("backend/pipe.py");
+    let fifo = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    // A new path with nothing to read passes the content gate once.
+    d.wait_runs(2);
+    d.assert_settled_at(2);
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "written"), "billing", "{runs:#?}");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
 }
