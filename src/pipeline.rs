@@ -19,7 +19,7 @@ use crate::ir::Api;
 use crate::ir::lower::{AppRule, lower};
 use crate::obtain::{ObtainError, obtain};
 use crate::output::{self, CommitStats};
-use crate::slice::{GroupSpec, fingerprint, slice, spec_slice};
+use crate::slice::{GroupSpec, fingerprint_of, slice, slice_digest, spec_slice};
 use crate::spec::{self, SpecError};
 
 /// Why a run produced nothing.
@@ -307,42 +307,49 @@ pub struct Planned {
     pub fingerprint: String,
 }
 
-/// Slices and fingerprints every (group, language) output of `groups`.
+/// Slices and fingerprints every (group, language) output of `groups`, the
+/// groups in parallel.
 #[must_use]
 pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
-    let mut jobs = Vec::new();
-    for g in groups {
-        let spec = GroupSpec {
-            name: g.name.clone(),
-            title: g.title.clone(),
-            description: g.description.clone(),
-            version: g.version.clone(),
-        };
-        let sliced = std::sync::Arc::new(slice(api, &spec, |app| g.takes(app)));
-        let mut add = |language: Language, dir: &PathBuf, package: String| {
-            let options = if language == Language::Python {
-                format!("package={package}")
-            } else {
-                String::new()
+    groups
+        .par_iter()
+        .map(|g| {
+            let spec = GroupSpec {
+                name: g.name.clone(),
+                title: g.title.clone(),
+                description: g.description.clone(),
+                version: g.version.clone(),
             };
-            let fingerprint = fingerprint(&sliced, &spec, language, &options);
-            jobs.push(Planned {
-                spec: spec.clone(),
-                sliced: std::sync::Arc::clone(&sliced),
-                language,
-                dir: dir.clone(),
-                package,
-                fingerprint,
-            });
-        };
-        if cfg.typescript {
-            add(Language::TypeScript, &g.typescript_output, String::new());
-        }
-        if cfg.python {
-            add(Language::Python, &g.python_output, g.python_package.clone());
-        }
-    }
-    jobs
+            let sliced = std::sync::Arc::new(slice(api, &spec, |app| g.takes(app)));
+            let digest = slice_digest(&sliced, &spec);
+            let mut jobs = Vec::new();
+            let mut add = |language: Language, dir: &PathBuf, package: String| {
+                let options = if language == Language::Python {
+                    format!("package={package}")
+                } else {
+                    String::new()
+                };
+                jobs.push(Planned {
+                    spec: spec.clone(),
+                    sliced: std::sync::Arc::clone(&sliced),
+                    language,
+                    dir: dir.clone(),
+                    package,
+                    fingerprint: fingerprint_of(&digest, language, &options),
+                });
+            };
+            if cfg.typescript {
+                add(Language::TypeScript, &g.typescript_output, String::new());
+            }
+            if cfg.python {
+                add(Language::Python, &g.python_output, g.python_package.clone());
+            }
+            jobs
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Generates and commits the given groups from a lowered API.

@@ -81,17 +81,33 @@ pub fn slice(api: &Api, group: &GroupSpec, takes: impl Fn(&str) -> bool) -> Api 
 /// options, and the generator version.
 #[must_use]
 pub fn fingerprint(slice: &Api, group: &GroupSpec, language: Language, options: &str) -> String {
+    fingerprint_of(&slice_digest(slice, group), language, options)
+}
+
+/// SHA-256 of the canonical slice and the group: the part of a fingerprint
+/// the group's languages share, hashed once for all of them (it is most of
+/// the work: GitHub's whole API serialises to 8 MB).
+#[must_use]
+pub fn slice_digest(slice: &Api, group: &GroupSpec) -> [u8; 32] {
+    let mut h = Sha256::new();
+    // The IR serialises deterministically: BTreeMaps and sorted Vecs. It is
+    // streamed into the hash rather than buffered.
+    let mut w = HashWriter(&mut h);
+    let _ = serde_json::to_writer(&mut w, group);
+    let _ = serde_json::to_writer(&mut w, slice);
+    h.finalize().into()
+}
+
+/// The fingerprint of one language's output from the slice's digest.
+#[must_use]
+pub fn fingerprint_of(digest: &[u8; 32], language: Language, options: &str) -> String {
     let mut h = Sha256::new();
     h.update(concat!("apigend ", env!("CARGO_PKG_VERSION"), "\n"));
     h.update(language.as_str());
     h.update("\n");
     h.update(options);
     h.update("\n");
-    // The IR serialises deterministically: BTreeMaps and sorted Vecs. It is
-    // streamed into the hash: as one buffer, GitHub's slice is 8 MB.
-    let mut w = HashWriter(&mut h);
-    let _ = serde_json::to_writer(&mut w, group);
-    let _ = serde_json::to_writer(&mut w, slice);
+    h.update(digest);
     crate::spec::hex(&h.finalize())
 }
 
