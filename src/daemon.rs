@@ -940,8 +940,8 @@ fn sd_notify(state: &str) {
 }
 
 /// Hands the run's freed memory back to the OS. A run on a large spec
-/// peaks at a few hundred MiB spread over the worker threads' heaps, which
-/// the allocator would otherwise keep cached for the daemon's idle life.
+/// allocates tens of MiB spread over the worker threads' heaps, which the
+/// allocator would otherwise keep cached for the daemon's idle life.
 fn release_memory() {
     // mimalloc keeps a heap per thread: the generation ran on rayon's
     // workers, so each of them lets go of its own pages.

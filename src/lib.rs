@@ -7,9 +7,10 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-/// mimalloc instead of the system allocator: parsing a large spec makes
-/// millions of small allocations (GitHub's document becomes ~150 MB of
-/// `openapiv3` structs), where glibc's malloc/free cost a third of the run.
+/// mimalloc instead of the system allocator: typing a large spec makes
+/// millions of small allocations (GitHub's document is ~75 MB of `openapiv3`
+/// structs, typed piece by piece), where glibc's malloc/free cost a third of
+/// the run.
 /// Set here rather than in `main.rs` because the daemon asks the allocator
 /// to give memory back after each run (`daemon::release_memory`).
 #[global_allocator]
