@@ -502,16 +502,7 @@ impl Daemon {
 
     /// Drops paths whose bytes are what we last saw.
     fn gate(&mut self, batch: &mut Batch) {
-        batch.paths.retain(|p| {
-            let now = file_hash(p);
-            match self.ledger.get(p) {
-                Some(seen) if *seen == now => false,
-                _ => {
-                    self.ledger.insert(p.clone(), now);
-                    true
-                }
-            }
-        });
+        gate(&mut self.ledger, batch, file_hash);
     }
 
     fn on_job_done(&mut self, outcome: Result<JobOutcome, tokio::task::JoinError>) {
@@ -753,6 +744,31 @@ fn file_hash(p: &Path) -> Option<String> {
 /// the same as last time (gone, back, gone again: a directory has no bytes
 /// to compare), and so must a file that comes back under it with the bytes
 /// it had before the move.
+/// Drops the batch's paths whose content (`hash_of`) is what the ledger last
+/// saw, and records the others. A batch that asks for a rescan (events were
+/// lost: an overflow, watches being rebuilt) first empties the ledger: a file
+/// changed during the gap and changed back would otherwise look unchanged
+/// at its next save, and that save would be dropped.
+fn gate(
+    ledger: &mut BTreeMap<PathBuf, Option<String>>,
+    batch: &mut Batch,
+    hash_of: impl Fn(&Path) -> Option<String>,
+) {
+    if !batch.rescan.is_empty() {
+        ledger.clear();
+    }
+    batch.paths.retain(|p| {
+        let now = hash_of(p);
+        match ledger.get(p) {
+            Some(seen) if *seen == now => false,
+            _ => {
+                ledger.insert(p.clone(), now);
+                true
+            }
+        }
+    });
+}
+
 fn forget_tree(ledger: &mut BTreeMap<PathBuf, Option<String>>, dir: &Path) {
     // Paths order component by component, so everything below `dir`
     // directly follows it.
@@ -972,6 +988,35 @@ fn monotonic_usec() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rescan_forgets_what_the_gate_saw_before_the_lost_events() {
+        let p = PathBuf::from("/p/backend/models.py");
+        let hash = |_: &Path| Some("v1".to_string());
+        let mut ledger = BTreeMap::new();
+        let batch_of = |rescan: bool| {
+            let mut b = Batch::default();
+            b.paths = [p.clone()].into();
+            if rescan {
+                b.rescan.push("overflow".into());
+            }
+            b
+        };
+        let mut first = batch_of(false);
+        gate(&mut ledger, &mut first, hash);
+        assert_eq!(first.paths.len(), 1, "first sight passes");
+        let mut same = batch_of(false);
+        gate(&mut ledger, &mut same, hash);
+        assert!(same.paths.is_empty(), "unchanged bytes are dropped");
+        // Events were lost (the file may have changed and changed back):
+        // the ledger is emptied, so the rescan's paths and the next save
+        // pass again.
+        ledger.insert(PathBuf::from("/p/backend/other.py"), Some("x".into()));
+        let mut rescan = batch_of(true);
+        gate(&mut ledger, &mut rescan, hash);
+        assert_eq!(rescan.paths.len(), 1);
+        assert_eq!(ledger.len(), 1, "only what the rescan batch saw is remembered");
+    }
 
     #[test]
     fn forget_tree_forgets_the_directory_and_below_it_only() {
