@@ -356,6 +356,16 @@ impl Document {
         mut consume: impl FnMut(&str, T) -> Result<(), SpecError>,
     ) -> Result<(), SpecError> {
         const CHUNK: usize = 32;
+        if names.len() <= CHUNK {
+            // One chunk: nothing to overlap, so no producer thread either.
+            let typed: Vec<Option<T>> = names.par_iter().map(|n| type_one(n)).collect();
+            for (name, t) in names.iter().zip(typed) {
+                if let Some(t) = t {
+                    consume(name, t)?;
+                }
+            }
+            return Ok(());
+        }
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Option<T>>>(1);
             let type_one = &type_one;
