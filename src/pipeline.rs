@@ -412,6 +412,7 @@ fn run_with(
                         panic_message(&p)
                     ))
                 });
+                tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated");
                 match generated {
                     Ok(files) => match output::commit(&dir, &files, &fp) {
                         Ok(stats) => {
