@@ -418,10 +418,16 @@ fn sync_each(paths: &BTreeSet<PathBuf>) -> Result<(), OutputError> {
     paths.iter().try_for_each(|p| sync_path(p))
 }
 
-/// `fsync` of one file or directory. `EINVAL` means the file system cannot
-/// sync that kind of object (some cannot sync directories): nothing to do.
+/// `fsync` of one file or directory. A directory that cannot be opened
+/// (Windows, or no read permission) cannot be synced, and `EINVAL` means the
+/// file system cannot sync that kind of object: nothing more can be done in
+/// either case, as [`write_atomic`] already assumes.
 fn sync_path(path: &Path) -> Result<(), OutputError> {
-    let f = fs::File::open(path).map_err(io_err(path, "open to sync"))?;
+    let f = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(_) if path.is_dir() => return Ok(()),
+        Err(e) => return Err(io_err(path, "open to sync")(e)),
+    };
     match f.sync_all() {
         Err(e) if e.kind() != io::ErrorKind::InvalidInput => Err(io_err(path, "sync")(e)),
         _ => Ok(()),
