@@ -101,8 +101,6 @@ pub struct Loaded {
     pub api: Api,
     /// The prepared document (for spec slices in the archive).
     pub doc: spec::Document,
-    /// Hex SHA-256 of the spec bytes.
-    pub spec_hash: String,
     /// Parse and lowering warnings.
     pub warnings: Vec<String>,
     /// Where each operation belongs, for the archive's spec slices once
@@ -163,7 +161,6 @@ pub fn load_api_cached(
     );
     let mut warnings = doc.warnings.clone();
     warnings.extend(api.warnings.iter().cloned());
-    let spec_hash = doc.hash.clone();
     let ops = api
         .operations
         .iter()
@@ -173,7 +170,7 @@ pub fn load_api_cached(
             method: o.method.as_str().to_ascii_lowercase(),
         })
         .collect();
-    Ok(Loaded { api, doc, spec_hash, warnings, ops })
+    Ok(Loaded { api, doc, warnings, ops })
 }
 
 /// Runs one generation for `only` (all groups when empty).
@@ -197,7 +194,7 @@ pub fn run(cfg: &Config, only: &[String], trigger: &str) -> Result<RunReport, Ru
 pub fn run_loaded(cfg: &Config, groups: &[&Group], mut loaded: Loaded, trigger: &str) -> RunReport {
     let api = std::mem::take(&mut loaded.api);
     let warnings = std::mem::take(&mut loaded.warnings);
-    let spec_hash = loaded.spec_hash.clone();
+    let spec_hash = loaded.doc.hash.clone();
     let archived = cfg.archive.is_some().then_some(loaded);
     let mut report = run_on(cfg, groups, api, spec_hash, warnings);
     if let Some(loaded) = archived {
@@ -270,7 +267,7 @@ pub fn archive_version(
         groups.insert(g.name.clone(), NewGroup { slice, outputs });
     }
     let new =
-        NewVersion { trigger: trigger.to_string(), spec_hash: loaded.spec_hash.clone(), groups };
+        NewVersion { trigger: trigger.to_string(), spec_hash: loaded.doc.hash.clone(), groups };
     archive.record(&new, chrono::Utc::now(), |prev, manifest| {
         crate::report::attach(archive, prev, manifest, &new)
     })

@@ -679,10 +679,10 @@ impl<'a> Lowerer<'a> {
         }
         // Second pass, in (path, method) order: each path item typed once,
         // its operations lowered, the item dropped.
-        let mut distinct: Vec<&str> = pending.iter().map(|p| p.0.as_str()).collect();
-        distinct.dedup();
-        let distinct: Vec<String> = distinct.into_iter().map(str::to_string).collect();
-        let distinct: Vec<&str> = distinct.iter().map(String::as_str).collect();
+        // Owned: `pending` moves into the iterator below.
+        let mut owned: Vec<String> = pending.iter().map(|p| p.0.clone()).collect();
+        owned.dedup();
+        let distinct: Vec<&str> = owned.iter().map(String::as_str).collect();
         let mut next = pending.into_iter().zip(preferred).peekable();
         doc.typed_in_order(
             &distinct,
