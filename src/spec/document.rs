@@ -54,11 +54,12 @@ type Index = IndexMap<String, Range<usize>>;
 
 type Parts = (Index, Index, IndexMap<String, Index>, String);
 
-/// [`split`] in one pass over the text instead of one per level (the text
-/// is read once, not three times: ~40 ms less on GitHub's document, which
-/// the watch daemon pays on every save). Its errors carry no JSON pointer,
-/// so on error the caller asks [`split`] for a good message.
-fn split_in_one_pass(text: &str) -> Result<Parts, serde_json::Error> {
+/// The ranges of the top-level members, the paths and each component
+/// section's members, and the head's JSON, in one pass over the text (one
+/// parse per level read GitHub's document three times: ~40 ms more, which
+/// the watch daemon pays on every save). Its errors carry no JSON pointer;
+/// [`explain_split_error`] finds one.
+fn split(text: &str) -> Result<Parts, serde_json::Error> {
     use serde::de::{Deserializer as _, MapAccess, Visitor};
 
     type Raw<'t> = IndexMap<String, &'t RawValue>;
@@ -167,59 +168,29 @@ fn split_in_one_pass(text: &str) -> Result<Parts, serde_json::Error> {
     Ok((members, paths, sections, head))
 }
 
-/// The ranges of the top-level members, the paths and each component
-/// section's members, and the head's JSON.
-fn split(text: &str) -> Result<Parts, String> {
-    let base = text.as_ptr() as usize;
-    let range = |raw: &RawValue| {
-        let s = raw.get().as_ptr() as usize - base;
-        s..s + raw.get().len()
-    };
+/// Why [`split`] refused `text`, with the JSON pointer of the level that is
+/// not a mapping: the top level, `/paths`, `/components` or a section. Read
+/// level by level, so only on the error path.
+fn explain_split_error(text: &str, e: &serde_json::Error) -> String {
     let body = text.trim_start_matches('\u{feff}').trim_start();
-    let top: IndexMap<String, &RawValue> = object(body, "")?;
-    let paths: IndexMap<String, &RawValue> = match top.get("paths") {
-        Some(p) => object(p.get(), "/paths")?,
-        None => IndexMap::new(),
-    };
-    let sections: IndexMap<String, &RawValue> = match top.get("components") {
-        Some(c) => object(c.get(), "/components")?,
-        None => IndexMap::new(),
-    };
-    let mut components = IndexMap::new();
-    for (section, raw) in &sections {
-        if section.starts_with("x-") {
-            continue;
+    let located = || -> Result<(), String> {
+        let top: IndexMap<String, &RawValue> = object(body, "")?;
+        if let Some(p) = top.get("paths") {
+            object(p.get(), "/paths")?;
         }
-        let at = format!("/components/{}", escape_pointer(section));
-        let items: IndexMap<String, &RawValue> = object(raw.get(), &at)?;
-        components
-            .insert(section.clone(), items.iter().map(|(k, v)| (k.clone(), range(v))).collect());
-    }
-    // The head: the document without its paths, schemas and examples,
-    // reassembled as JSON.
-    let mut head = String::from("{");
-    for (k, v) in &top {
-        // Extensions stay text: GitHub's `x-webhooks` alone would be ~50 MB
-        // as the `serde_json::Value` openapiv3 keeps extensions in.
-        if k != "paths" && k != "components" && !k.starts_with("x-") {
-            push_entry(&mut head, k, v.get());
-        }
-    }
-    push_entry(&mut head, "paths", "{}");
-    if top.contains_key("components") {
-        let mut comps = String::from("{");
-        for (k, v) in &sections {
-            if !UNTYPED_SECTIONS.contains(&k.as_str()) {
-                push_entry(&mut comps, k, v.get());
+        if let Some(c) = top.get("components") {
+            for (section, raw) in &object(c.get(), "/components")? {
+                if !section.starts_with("x-") {
+                    object(raw.get(), &format!("/components/{}", escape_pointer(section)))?;
+                }
             }
         }
-        comps.push('}');
-        push_entry(&mut head, "components", &comps);
+        Ok(())
+    };
+    match located() {
+        Err(m) => m,
+        Ok(()) => format!("not a valid OpenAPI document: {e}"),
     }
-    head.push('}');
-    let top = top.iter().map(|(k, v)| (k.clone(), range(v))).collect();
-    let paths = paths.iter().map(|(k, v)| (k.clone(), range(v))).collect();
-    Ok((top, paths, components, head))
 }
 
 impl Document {
@@ -238,7 +209,7 @@ impl Document {
     ) -> Result<Document, (SpecError, String)> {
         let err = |message: String| SpecError { origin: origin.to_string(), message };
         let (top, paths, components, head) =
-            match split_in_one_pass(&text).or_else(|_| split(&text)) {
+            match split(&text).map_err(|e| explain_split_error(&text, &e)) {
                 Ok(parts) => parts,
                 Err(m) => return Err((err(m), text)),
             };
@@ -526,16 +497,47 @@ mod tests {
          "x-comp": true}}"##;
 
     #[test]
-    fn one_pass_and_level_by_level_splits_agree() {
-        let one = split_in_one_pass(DOC).unwrap();
-        let levels = split(DOC).unwrap();
-        assert_eq!(one.1, levels.1, "paths");
-        assert_eq!(one.2, levels.2, "components");
-        let typed = |h: &str| serde_json::from_str::<OpenAPI>(h).unwrap();
-        assert_eq!(typed(&one.3), typed(&levels.3), "head");
-        let without =
-            |t: &Index| t.iter().filter(|(k, _)| *k != "paths" && *k != "components").count();
-        assert_eq!(one.0.len(), without(&levels.0), "top-level members");
+    fn the_split_indexes_each_level_and_heads_the_rest() {
+        let (top, paths, components, head) = split(DOC).unwrap();
+        let keys = |m: &Index| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&top), ["openapi", "info", "x-top"]);
+        assert_eq!(keys(&paths), ["/a", "x-ext"]);
+        assert_eq!(
+            components.keys().collect::<Vec<_>>(),
+            ["schemas", "examples", "securitySchemes"]
+        );
+        assert!(DOC[components["schemas"]["A"].clone()].starts_with(r#"{"type": "object""#));
+        // The head is the document without its paths, schemas, examples and
+        // top-level extensions; component extensions stay.
+        let mut expected: serde_json::Value = serde_json::from_str(DOC).unwrap();
+        expected["paths"] = serde_json::json!({});
+        let comps = expected["components"].as_object_mut().unwrap();
+        comps.remove("schemas");
+        comps.remove("examples");
+        expected.as_object_mut().unwrap().remove("x-top");
+        let typed_head: OpenAPI = serde_json::from_str(&head).unwrap();
+        assert_eq!(typed_head, serde_json::from_value::<OpenAPI>(expected).unwrap());
+    }
+
+    #[test]
+    fn a_level_that_is_no_mapping_is_named_by_its_pointer() {
+        for (bad, pointer) in [
+            (DOC.replace(r#""paths": {"/a""#, r#""paths": [], "p": {"/a""#), "/paths"),
+            (DOC.replace(r#""components": {"#, r#""components": 5, "c": {"#), "/components"),
+            (
+                DOC.replace(r#""examples": {"E": {"value": [1, 2]}}"#, r#""examples": 5"#),
+                "/components/examples",
+            ),
+        ] {
+            let e = split(&bad).unwrap_err();
+            let m = explain_split_error(&bad, &e);
+            assert!(
+                m.starts_with(&format!(
+                    "not a valid OpenAPI document: {pointer} must be a mapping"
+                )),
+                "{m}"
+            );
+        }
     }
 
     #[test]
