@@ -42,6 +42,10 @@ mod daemon;
 /// Archive restore and reports through the binary (issue 6).
 mod archive;
 
+/// One bad piece of a document degrades that piece, with a warning naming
+/// its JSON pointer; the run succeeds (issue 11).
+mod tolerance;
+
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;
