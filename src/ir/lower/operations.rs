@@ -142,6 +142,7 @@ impl<'a> Lowerer<'a> {
             .map(|o| {
                 let mut id = names::snake(&o, "default");
                 if names::PY_RESERVED.contains(&id.as_str())
+                    || names::PY_FUTURE.contains(&id.as_str())
                     || names::TS_RESERVED.contains(&id.as_str())
                     || RESERVED_APPS.contains(&id.as_str())
                 {
