@@ -113,8 +113,14 @@ fn read_inner<T>(
     };
     let mut root = parse_value(text.as_bytes()).map_err(err)?;
     drop(text);
-    let version = check_openapi(&root).map_err(err)?;
     let mut warnings = Vec::new();
+    // YAML reads `openapi: 3.1` as a number.
+    if let Some(n @ Value::Number(_)) = root.get("openapi") {
+        let v = n.to_string();
+        warnings.push(format!("#/openapi: `{v}` is a number; read as the string \"{v}\""));
+        root["openapi"] = Value::String(v);
+    }
+    let version = check_openapi(&root).map_err(err)?;
     bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
     normalise::normalise(&mut root, &mut warnings);
     let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;

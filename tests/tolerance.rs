@@ -366,6 +366,65 @@ const CASES: &[Case] = &[
         pointer: Some("#/servers/0"),
         kept: false,
     },
+    Case {
+        name: "lone_tag_and_numeric_operation_id",
+        paths: "  /d/:
+    get:
+      operationId: 200
+      tags: broken
+      summary: [not, text]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get: `tags` is a string"),
+        kept: false,
+    },
+    Case {
+        name: "string_booleans",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      deprecated: 'true'
+      parameters: [{name: q, in: query, required: 'false', schema: {type: string}}]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get/parameters/0: `required: \"false\"`"),
+        kept: true,
+    },
+    Case {
+        name: "unknown_parameter_style",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      parameters: [{name: ids, in: query, style: csv, schema: {type: array, items: {type: integer}}}]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get/parameters/0: unknown `style: \"csv\"`"),
+        kept: true,
+    },
+    Case {
+        name: "numeric_versions",
+        paths: "",
+        components: "",
+        head: Some("openapi: 3.0\ninfo: {title: T, version: 1.0}\n"),
+        pointer: Some("#/openapi"),
+        kept: false,
+    },
+    Case {
+        name: "empty_sections",
+        paths: "",
+        components: "  responses:\n  parameters:\n",
+        head: None,
+        pointer: Some("#/components/responses: empty"),
+        kept: false,
+    },
 ];
 
 /// The document of one case: the healthy part plus the defect.
