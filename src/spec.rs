@@ -49,12 +49,14 @@ pub const MAX_DEPTH: usize = 256;
 ///   normalise, no JSON tree built;
 /// - anything else, or when `use_doc` fails on the first way, is parsed to a
 ///   JSON value, bundled, normalised (3.1 → 3.0 and common mistakes fixed,
-///   with warnings), and indexed from that. Its errors are the ones
-///   reported.
+///   with warnings), and indexed from that, tolerantly: a piece `openapiv3`
+///   refuses is repaired (`repair`) instead of failing. Its errors are the
+///   ones reported.
 ///
 /// # Errors
 /// Syntax errors (with line and column), documents that are not OpenAPI 3.x,
-/// and shapes `openapiv3` rejects (with the JSON pointer), or `use_doc`'s.
+/// a level that is not a mapping (`/paths`, a component section), with the
+/// JSON pointer, or `use_doc`'s.
 pub fn read<T>(
     bytes: Vec<u8>,
     origin: &str,
