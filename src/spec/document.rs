@@ -218,28 +218,13 @@ impl Document {
                 Ok(parts) => parts,
                 Err(m) => return Err((err(m), text)),
             };
+        let mut warnings = warnings;
         let head: OpenAPI = match typed(&head, "") {
             Ok(h) => h,
-            Err(_) if tolerant => {
-                let mut warnings = warnings;
-                let head = match repaired_head(&head, &mut warnings) {
-                    Ok(h) => h,
-                    Err(m) => return Err((err(m), text)),
-                };
-                return Ok(Document {
-                    origin: origin.to_string(),
-                    version,
-                    hash,
-                    warnings,
-                    head,
-                    text,
-                    top,
-                    paths,
-                    components,
-                    cache: None,
-                    tolerant,
-                });
-            }
+            Err(_) if tolerant => match repaired_head(&head, &mut warnings) {
+                Ok(h) => h,
+                Err(m) => return Err((err(m), text)),
+            },
             Err(m) => return Err((err(m), text)),
         };
         Ok(Document {
