@@ -200,6 +200,19 @@ const CASES: &[Case] = &[
         kept: true,
     },
     Case {
+        name: "responses_that_are_a_list",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      responses: [200, 404]
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get: `responses` is not a mapping"),
+        kept: true,
+    },
+    Case {
         name: "response_without_description",
         paths: "  /d/:
     get:
