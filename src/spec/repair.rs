@@ -13,9 +13,10 @@
 //! - a schema → `{}` (typed `unknown` by the generators);
 //! - a parameter, response, media type, header, server, tag or security
 //!   requirement → dropped;
-//! - an operation (or one whose request body is refused) → skipped, since a
-//!   call without its body would be wrong on the wire;
-//! - `info` → an empty title and version.
+//! - an operation → skipped, and so is one whose request body is refused,
+//!   since a call without its body would be wrong on the wire;
+//! - `info` → its title, version and description, as strings (empty when
+//!   missing).
 
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
