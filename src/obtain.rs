@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::SpecSource;
 
+pub mod process_group;
+
 /// Why the spec could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ObtainError {
@@ -105,15 +107,9 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt as _;
-        // Its own process group, so a time-out kills what it spawned too
-        // (manage.py may fork).
-        cmd.process_group(0);
-    }
-    let mut child = cmd
-        .spawn()
+    // Its own process group, so a time-out or the daemon's shutdown kills
+    // what it spawned too (manage.py may fork).
+    let mut child = process_group::spawn(&mut cmd)
         .map_err(|e| fail(format!("could not start in {}: {e}", cwd.display()), String::new()))?;
     // Drain both pipes on threads so a chatty command cannot block on a full
     // pipe while we wait for it.
@@ -127,9 +123,15 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
             String::from_utf8_lossy(&buf).into_owned()
         })
     };
-    let out = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
-    let err = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let out = drain(
+        child.child_mut().stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let err = drain(
+        child.child_mut().stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
     let start = Instant::now();
+    // `try_wait` kills what the leader leaves running when it exits, so
+    // the pipes close and the drains end.
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
@@ -139,8 +141,7 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
         }
     };
     let Some(status) = status else {
-        kill_group(&mut child);
-        let _ = child.wait();
+        let _ = child.kill();
         let output =
             format!("{}{}", out.join().unwrap_or_default(), err.join().unwrap_or_default());
         return Err(fail(
@@ -157,18 +158,6 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
         return Ok(());
     }
     Err(fail(format!("failed ({status})"), format!("{stdout}{stderr}")))
-}
-
-fn kill_group(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals the process group we
-        // created for this child; it has no memory-safety preconditions.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
-    let _ = child.kill();
 }
 
 /// Fetches the spec from a dev server, retrying while it restarts (connection
