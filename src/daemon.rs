@@ -37,6 +37,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{self, Config};
+use crate::obtain;
 use crate::output;
 use crate::pipeline::{self, Outcome, RunError, RunReport};
 use crate::spec::PieceCache;
@@ -87,8 +88,11 @@ pub fn watch(config_path: &Path) -> Result<(), DaemonError> {
         .build()
         .map_err(|e| DaemonError::Runtime(format!("cannot start the async runtime: {e}")))?;
     let result = rt.block_on(run_daemon(config_path));
-    // A run abandoned at shutdown may still be blocked in its spec command;
-    // do not wait for it (it has written nothing).
+    // A run abandoned at shutdown may still be blocked in its spec command:
+    // kill the command's whole process group (nothing of it may outlive the
+    // daemon and write the spec later), and do not wait for the run's
+    // thread (it has written nothing).
+    obtain::process_group::kill_all();
     rt.shutdown_background();
     result
 }
@@ -254,6 +258,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
             _ = sigint.recv() => {
                 if d.stopping {
                     tracing::warn!("second SIGINT: exiting at once (an interrupted commit is finished on the next start)");
+                    obtain::process_group::kill_all();
                     std::process::exit(130);
                 }
                 d.on_stop("SIGINT");
@@ -418,7 +423,9 @@ impl Daemon {
                     .compare_exchange(OBTAINING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok() =>
             {
-                // Nothing was written yet: leave the run behind.
+                // Nothing was written yet: leave the run behind, and kill
+                // its spec command's process group now rather than at exit.
+                obtain::process_group::kill_all();
                 tracing::info!(
                     run = job.number,
                     "{signal}: stopping; the run in flight had written nothing and is abandoned"

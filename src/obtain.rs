@@ -78,9 +78,125 @@ pub fn obtain(src: &SpecSource) -> Result<Obtained, ObtainError> {
         return fetch_url(url, src.timeout);
     }
     let path = src.path.as_deref().unwrap_or(Path::new("openapi.yaml"));
-    let bytes = std::fs::read(path)
+    let bytes = read_file(path, MAX_SPEC_BYTES, src.timeout)
         .map_err(|source| ObtainError::Read { path: path.display().to_string(), source })?;
     Ok(Obtained { bytes, origin: path.display().to_string() })
+}
+
+/// How often a file seen changing while it was read is read again before
+/// giving up (the daemon tries again at the writer's next event anyway).
+const STABLE_READ_ATTEMPTS: u32 = 5;
+/// A file modified this recently may still be being written.
+const HOT: Duration = Duration::from_secs(1);
+/// How long a hot file must stay unchanged after it was read.
+const SETTLE: Duration = Duration::from_millis(20);
+
+/// Reads a regular file whole, at most `cap` bytes, within `timeout`, and
+/// only when it did not change while being read.
+///
+/// A FIFO or a device at the path is refused without blocking (opening a
+/// FIFO waits for a writer; reading a device may never end). A file whose
+/// identity, size or modification time differs after the read from before
+/// it, or whose length is not what was read, was being written: what was
+/// read may be a prefix of a save, so it is read again after a pause.
+/// The read runs on its own thread so a hung file system (a stale NFS
+/// mount) costs a time-out, not the caller.
+///
+/// # Errors
+/// Not a regular file, larger than `cap`, unreadable, still changing
+/// after several attempts, or not read within `timeout`.
+pub fn read_file(path: &Path, cap: u64, timeout: Duration) -> std::io::Result<Vec<u8>> {
+    let owned = path.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new().name("apigend-read".into()).spawn(move || {
+        let _ = tx.send(read_stable(&owned, cap));
+    })?;
+    match rx.recv_timeout(timeout) {
+        Ok(r) => r,
+        // The thread stays blocked in the kernel; it holds nothing but
+        // its own buffer.
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "not read within {}s (a hung file system?); raise spec.command_timeout if it is just slow",
+                timeout.as_secs_f32()
+            ),
+        )),
+    }
+}
+
+/// What tells two states of a file apart without reading it.
+#[derive(Debug, PartialEq, Eq)]
+struct Identity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: Option<std::time::SystemTime>,
+}
+
+impl Identity {
+    fn of(m: &std::fs::Metadata) -> Identity {
+        use std::os::unix::fs::MetadataExt as _;
+        Identity { dev: m.dev(), ino: m.ino(), len: m.len(), mtime: m.modified().ok() }
+    }
+}
+
+fn read_stable(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // O_NONBLOCK: opening a FIFO returns at once instead of waiting for
+        // a writer; for a regular file it changes nothing.
+        let mut f =
+            std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+        let before = f.metadata()?;
+        if !before.is_file() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, socket or device?); point spec.path at a file",
+            ));
+        }
+        if before.len() > cap {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!("{} bytes, more than the {cap} apigend reads", before.len()),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(before.len()).unwrap_or(0));
+        f.by_ref().take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!("grew past the {cap} bytes apigend reads"),
+            ));
+        }
+        let was = Identity::of(&before);
+        // A file modified within the last second may be a save in progress
+        // that merely paused between two writes while we read: give it a
+        // moment to show another write before trusting what was read.
+        let hot = was.mtime.and_then(|t| t.elapsed().ok()).is_none_or(|age| age < HOT);
+        if hot {
+            std::thread::sleep(SETTLE);
+        }
+        let same = |m: std::io::Result<std::fs::Metadata>| m.is_ok_and(|m| Identity::of(&m) == was);
+        // The open file, and whatever the path names now (a save renamed
+        // over it replaces it).
+        let stable = u64::try_from(bytes.len()).is_ok_and(|n| n == was.len)
+            && same(f.metadata())
+            && same(std::fs::metadata(path));
+        if stable {
+            return Ok(bytes);
+        }
+        if attempt >= STABLE_READ_ATTEMPTS {
+            return Err(Error::new(
+                ErrorKind::Interrupted,
+                "it kept changing while being read (a save in progress?); it is read again at its next change",
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50) * attempt);
+    }
 }
 
 /// Largest spec accepted from a command's file or a URL; beyond it the
@@ -221,6 +337,79 @@ mod tests {
         let argv: Vec<String> = ["sh", "-c", "sleep 30"].iter().map(|s| (*s).to_string()).collect();
         let e = run_command(&argv, Path::new("."), Duration::from_millis(200)).unwrap_err();
         assert!(e.to_string().contains("timed out"), "{e}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_time_out_kills_the_grandchild_too() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("grandchild");
+        let script = format!("sleep 300 & echo $! > {}; sleep 300", pidfile.display());
+        let argv: Vec<String> = vec!["sh".into(), "-c".into(), script];
+        let e = run_command(&argv, d.path(), Duration::from_millis(500)).unwrap_err();
+        assert!(e.to_string().contains("timed out"), "{e}");
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        let start = Instant::now();
+        loop {
+            // SAFETY: signal 0 only checks that the process exists.
+            let exists = unsafe { libc::kill(pid, 0) } == 0;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if !exists || stat.contains(") Z ") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "the grandchild survived");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("openapi.yaml");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_file(&fifo, MAX_SPEC_BYTES, Duration::from_secs(60)).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[test]
+    fn the_size_cap_applies_to_plain_reads() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openapi.yaml");
+        std::fs::write(&p, vec![b'x'; 101]).unwrap();
+        let e = read_file(&p, 100, Duration::from_secs(60)).unwrap_err();
+        assert!(e.to_string().contains("more than the 100"), "{e}");
+        assert_eq!(read_file(&p, 101, Duration::from_secs(60)).unwrap().len(), 101);
+    }
+
+    #[test]
+    fn a_file_that_keeps_changing_is_not_returned() {
+        use std::io::Write as _;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openapi.yaml");
+        std::fs::write(&p, "openapi: 3.0.3\n").unwrap();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (p, stop) = (p.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    // No pause: every read overlaps a write.
+                    f.write_all(b"# more\n").unwrap();
+                }
+            })
+        };
+        let r = read_file(&p, MAX_SPEC_BYTES, Duration::from_secs(60));
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+        let e = r.unwrap_err();
+        assert!(e.to_string().contains("kept changing"), "{e}");
+        // Once the writer is done, the whole file is read.
+        let whole = std::fs::read(&p).unwrap();
+        assert_eq!(read_file(&p, MAX_SPEC_BYTES, Duration::from_secs(60)).unwrap(), whole);
     }
 
     #[test]

@@ -142,7 +142,8 @@ pub fn load_api_cached(
     let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     let fetch = |rel: &str| -> Result<Vec<u8>, String> {
         let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
-        std::fs::read(base.join(rel)).map_err(|e| e.to_string())
+        crate::obtain::read_file(&base.join(rel), crate::obtain::MAX_SPEC_BYTES, cfg.spec.timeout)
+            .map_err(|e| e.to_string())
     };
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,

@@ -571,6 +571,57 @@ fn sigterm_during_generation_leaves_complete_output_and_exits_0() {
     assert_eq!(p.status().unwrap()["state"], "stopped");
 }
 
+/// True once `pid` is gone (or a zombie nobody reaped yet: a container's
+/// init may never reap the orphans it inherits).
+fn process_gone(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let exists = unsafe { libc::kill(pid, 0) } == 0;
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    !exists || stat.contains(") Z ")
+}
+
+/// Waits for a file holding a pid, written by a test's spec command.
+fn wait_pid_file(path: &Path) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(pid) = fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok()) {
+            return pid;
+        }
+        assert!(start.elapsed() < PATIENCE, "{} was never written", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 14: SIGTERM while the spec command hangs kills the command's whole
+/// process group, a grandchild included: nothing of it survives the daemon
+/// (a surviving `manage.py spectacular` would write the spec afterwards).
+#[test]
+fn sigterm_kills_a_hanging_spec_command_and_its_grandchild() {
+    let script = "sleep 300 & echo $! > grandchild.pid; echo $$ > leader.pid; sleep 300; \
+                  cp next.yaml openapi.yaml";
+    let p = Project::new(
+        &format!("command = [\"sh\", \"-c\", \"{script}\"]\ncommand_timeout = \"600s\""),
+        "",
+    );
+    p.dir.create("next.yaml", spec("", "", 0));
+    let mut d = p.start();
+    let leader = wait_pid_file(&p.path().join("leader.pid"));
+    let grandchild = wait_pid_file(&p.path().join("grandchild.pid"));
+    assert!(!process_gone(leader) && !process_gone(grandchild), "the command runs");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+    let start = Instant::now();
+    while !(process_gone(leader) && process_gone(grandchild)) {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "a process of the spec command survived the daemon (leader {leader}: {}, grandchild {grandchild}: {})",
+            !process_gone(leader),
+            !process_gone(grandchild)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Issue 5: SIGHUP with an invalid config keeps the old one (and the daemon
 /// keeps working); with a valid one it is adopted.
 #[test]
@@ -790,6 +841,49 @@ fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
     fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
     let runs = d.wait_runs(3);
     assert_eq!(field(&runs[2], "written"), "billing", "{runs:#?}");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+}
+
+/// Issue 14: a FIFO at the spec path is refused as "not a regular file":
+/// the daemon's run fails naming it (no hang), `regen --wait` returns, and
+/// a real file there again is generated.
+#[test]
+fn a_fifo_at_the_spec_path_fails_the_run_without_hanging() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    fs::remove_file(p.spec_file()).unwrap();
+    let fifo = std::ffi::CString::new(p.spec_file().as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "result"), "error", "{runs:#?}");
+    let err = p.status().unwrap()["last_error"]["message"].as_str().unwrap().to_string();
+    assert!(err.contains("openapi.yaml") && err.contains("not a regular file"), "{err}");
+
+    let mut regen = p.command(&["regen", "--wait"]).stdout(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = regen.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > PATIENCE {
+            let _ = regen.kill();
+            panic!("`regen --wait` hung on a FIFO at the spec path");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success(), "the run it waited for failed");
+
+    fs::remove_file(p.spec_file()).unwrap();
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let start = Instant::now();
+    while !d.runs().iter().any(|r| field(r, "written") == "billing") {
+        assert!(start.elapsed() < PATIENCE, "the file was not generated; log:\n{}", d.log_text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
 }
