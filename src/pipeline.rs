@@ -83,6 +83,9 @@ pub struct RunReport {
     pub archived: Option<String>,
     /// Why recording the archive version failed.
     pub archive_error: Option<String>,
+    /// Per changed group, its API change counts against the previous
+    /// archive version (logged after the per-group lines).
+    pub changes: Vec<crate::report::ChangeSummary>,
 }
 
 impl RunReport {
@@ -212,7 +215,7 @@ pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigg
     let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
     let recorded = archive.clean_leftovers().and_then(|()| {
         if archive.needs_version(&current_outputs(cfg)) {
-            archive_version(cfg, &archive, loaded, trigger)
+            archive_version(cfg, &archive, loaded, trigger, &mut report.changes)
         } else {
             Ok(None)
         }
@@ -257,6 +260,7 @@ pub fn archive_version(
     archive: &Archive,
     loaded: &Loaded,
     trigger: &str,
+    changes: &mut Vec<crate::report::ChangeSummary>,
 ) -> Result<Option<String>, crate::archive::ArchiveError> {
     let mut groups = BTreeMap::new();
     let mut outputs_of = current_outputs(cfg);
@@ -270,7 +274,7 @@ pub fn archive_version(
     let new =
         NewVersion { trigger: trigger.to_string(), spec_hash: loaded.doc.hash.clone(), groups };
     archive.record(&new, chrono::Utc::now(), |prev, manifest| {
-        crate::report::attach(archive, prev, manifest, &new)
+        crate::report::attach(archive, prev, manifest, &new, changes)
     })
 }
 
@@ -432,6 +436,7 @@ fn run_with(
         warnings,
         archived: None,
         archive_error: None,
+        changes: Vec::new(),
     }
 }
 
