@@ -1231,7 +1231,7 @@ fn json_logs_carry_the_change_summary_in_fields_after_the_group_lines() {
         .iter()
         .filter(|e| e["fields"]["run"] == 2 || e["fields"]["group"] == "billing")
         .collect();
-    let pos = |pred: &dyn Fn(&Value) -> bool| events.iter().position(|e| pred(e));
+    let pos = |pred: &dyn Fn(&Value) -> bool| events.iter().position(pred);
     let regenerated = pos(&|e| {
         e["fields"]["run"] == 2
             && e["fields"]["message"].as_str().is_some_and(|m| m.starts_with("regenerated"))
