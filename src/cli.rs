@@ -173,6 +173,8 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
         Command::Generate { groups } => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            // An unknown group writes nothing, not even the lock.
+            pipeline::select_groups(&cfg, groups).map_err(|e| e.to_string())?;
             // One writer per project: a daemon gets the run handed over,
             // another one-shot writer is waited for.
             let _lock = match take_writer_lock(&cfg, "generate")? {

@@ -574,13 +574,17 @@ fn hostile_payloads_stay_inert_data() {
 /// Issue 7: names that are paths (`../../../etc/passwd`, `/etc`, `..`,
 /// `.apigend`), quoted, spaced, reserved or device names never become a
 /// path outside the output directory: the project holds nothing but the
-/// spec, the config and `out/`, and every generated path is plain.
+/// spec, the config, `out/` (the group's output, and the project lock) and
+/// every generated path is plain.
 #[test]
 fn hostile_names_write_nothing_outside_the_output_dir() {
     let p = generate_hostile("names.yaml");
     for f in util::files_under(p.path()) {
         assert!(
-            f == "openapi.yaml" || f == "apigend.toml" || f.starts_with("out/api/"),
+            f == "openapi.yaml"
+                || f == "apigend.toml"
+                || f == "out/.apigend/lock"
+                || f.starts_with("out/api/"),
             "a file outside the output dir: {f}"
         );
         for part in f.split('/') {
