@@ -12,8 +12,14 @@
 //! follow-up. A rescan or overflow regenerates everything (fingerprints keep
 //! that cheap). SIGHUP swaps the config, keeping the old one when the new one
 //! is invalid. SIGTERM/SIGINT stop taking batches, let a commit in flight
-//! finish (a run still obtaining its spec has written nothing and is simply
-//! abandoned), and exit 0; a second SIGINT exits at once.
+//! finish (a run still obtaining its spec has written nothing and is
+//! abandoned, its spec command's process group killed), and exit 0; a
+//! second SIGINT exits at once.
+//!
+//! The daemon holds the project lock (`lock`) for its life; `generate`,
+//! `regen` and `archive restore` find its socket there and hand their work
+//! over. A restore runs as a job between runs, and the groups it restored
+//! are left alone until their slice changes.
 //!
 //! Errors come in two tiers (STYLE rule 12): [`DaemonError`] (bad config at
 //! start, the lock held, the watcher or socket failing) ends the process
@@ -240,7 +246,25 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         status: Some(paths.status.clone()),
         ..Holder::me("daemon")
     };
-    let lock = match ProjectLock::try_acquire(&cfg, &holder) {
+    // Another daemon: refuse at once. A one-shot writer (`generate` from
+    // cron): wait for it, as `generate` would.
+    let mut told = None;
+    let wait = cfg.spec.timeout + WRITER_WAIT_MARGIN;
+    let lock = ProjectLock::acquire(&cfg, &holder, wait, |h| {
+        if h.is_some_and(|h| h.what == "daemon") {
+            return false;
+        }
+        if told.as_ref() != Some(&h.cloned()) {
+            let who = h.map_or_else(|| "another apigend process".into(), Holder::describe);
+            tracing::warn!(
+                "{who} is writing this project; waiting up to {}s for it to finish",
+                wait.as_secs()
+            );
+            told = Some(h.cloned());
+        }
+        true
+    });
+    let lock = match lock {
         Ok(l) => l,
         Err(LockError::Held(h)) => {
             return Err(DaemonError::Locked {
@@ -569,10 +593,23 @@ impl Daemon {
             // look like a change.
             let plan = plan_for(&cfg, &self.paths).map_err(|e| e.to_string())?;
             let source = Source::start(&plan, self.events_tx.clone()).map_err(|e| e.to_string())?;
-            Ok((cfg, source))
+            // A new output_dir moves the project lock: take the new one
+            // before letting go of the old.
+            let lock = if crate::lock::path_of(&cfg) == self.lock.path() {
+                None
+            } else {
+                Some(ProjectLock::try_acquire(&cfg, &self.holder).map_err(|e| e.to_string())?)
+            };
+            Ok((cfg, source, lock))
         });
         match result {
-            Ok((cfg, source)) => {
+            Ok((cfg, source, lock)) => {
+                if let Some(lock) = lock {
+                    self.lock = lock;
+                }
+                if self.status.last_error.as_ref().is_some_and(|e| e.run == 0) {
+                    self.status.last_error = None;
+                }
                 self.debouncer.set_windows(cfg.watch.debounce);
                 self.cfg = Arc::new(cfg);
                 self.source = source;
