@@ -141,6 +141,15 @@ impl Identity {
     }
 }
 
+/// The file, read again from its start, holds exactly `bytes`.
+fn reads_the_same(f: &mut std::fs::File, bytes: &[u8], cap: u64) -> bool {
+    use std::io::Seek as _;
+    let mut again = Vec::with_capacity(bytes.len());
+    f.rewind().is_ok()
+        && f.by_ref().take(cap.saturating_add(1)).read_to_end(&mut again).is_ok()
+        && again == bytes
+}
+
 fn read_stable(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     use std::io::{Error, ErrorKind};
     use std::os::unix::fs::OpenOptionsExt as _;
@@ -182,10 +191,14 @@ fn read_stable(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
         }
         let same = |m: std::io::Result<std::fs::Metadata>| m.is_ok_and(|m| Identity::of(&m) == was);
         // The open file, and whatever the path names now (a save renamed
-        // over it replaces it).
+        // over it replaces it). A hot file is also read a second time and
+        // must read the same: a rewrite of the same size within the file
+        // system's mtime granularity (a second on HFS+, two on FAT) changes
+        // no metadata.
         let stable = u64::try_from(bytes.len()).is_ok_and(|n| n == was.len)
             && same(f.metadata())
-            && same(std::fs::metadata(path));
+            && same(std::fs::metadata(path))
+            && (!hot || reads_the_same(&mut f, &bytes, cap));
         if stable {
             return Ok(bytes);
         }
