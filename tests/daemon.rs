@@ -306,6 +306,24 @@ impl Daemon {
     }
 }
 
+/// Waits until `done` holds; after [`PATIENCE`] fails naming `what` it
+/// waited for, with what `why` says (a log).
+fn wait_until(what: &str, mut done: impl FnMut() -> bool, why: impl Fn() -> String) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "waited {PATIENCE:?} for {what}: {}", why());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Makes a FIFO at `path`.
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
 fn field<'v>(run: &'v Value, key: &str) -> &'v str {
     run[key].as_str().unwrap_or_default()
 }
@@ -832,15 +850,11 @@ fn a_file_back_in_a_directory_moved_away_is_a_change() {
 /// deaf to saves and to SIGTERM.
 #[test]
 fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
-    use std::os::unix::ffi::OsStrExt as _;
     let p = Project::new("", "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n");
     p.dir.create("backend/manage.py", "");
     let mut d = p.start();
     d.wait_runs(1);
-    let fifo = p.path().join("backend/pipe.py");
-    let fifo = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
-    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    mkfifo(&p.path().join("backend/pipe.py"));
     // A new path with nothing to read passes the content gate once.
     d.wait_runs(2);
     d.assert_settled_at(2);
@@ -856,14 +870,11 @@ fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
 /// a real file there again is generated.
 #[test]
 fn a_fifo_at_the_spec_path_fails_the_run_without_hanging() {
-    use std::os::unix::ffi::OsStrExt as _;
     let p = Project::new("", "");
     let mut d = p.start();
     d.wait_runs(1);
     fs::remove_file(p.spec_file()).unwrap();
-    let fifo = std::ffi::CString::new(p.spec_file().as_os_str().as_bytes()).unwrap();
-    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    mkfifo(&p.spec_file());
     let runs = d.wait_runs(2);
     assert_eq!(field(&runs[1], "result"), "error", "{runs:#?}");
     let err = p.status().unwrap()["last_error"]["message"].as_str().unwrap().to_string();
@@ -885,11 +896,11 @@ fn a_fifo_at_the_spec_path_fails_the_run_without_hanging() {
 
     fs::remove_file(p.spec_file()).unwrap();
     fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
-    let start = Instant::now();
-    while !d.runs().iter().any(|r| field(r, "written") == "billing") {
-        assert!(start.elapsed() < PATIENCE, "the file was not generated; log:\n{}", d.log_text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        "the regular file to be generated",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
 }
@@ -1118,11 +1129,11 @@ fn a_truncated_in_place_save_is_not_generated() {
         assert_eq!(&fs::read(f).unwrap(), bytes, "{} changed from a truncated save", f.display());
     }
     fs::write(p.spec_file(), &full).unwrap();
-    let start = Instant::now();
-    while !d.runs().iter().any(|r| field(r, "written") == "billing") {
-        assert!(start.elapsed() < PATIENCE, "the whole save was not generated: {}", d.log_text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        "the whole save to be generated",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
     d.assert_settled_at(d.runs().len());
     let versions = fs::read_dir(p.path().join("openapi/archive"))
         .unwrap()
@@ -1148,11 +1159,11 @@ fn a_document_with_new_dangling_refs_that_stays_is_generated_after_the_retry() {
     )
     .unwrap();
     d.wait_log("likely a save read half-written");
-    let start = Instant::now();
-    while !d.runs().iter().any(|r| field(r, "written") == "billing") {
-        assert!(start.elapsed() < PATIENCE, "never generated: {}", d.log_text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        "the same bytes to be generated on the retry",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
     assert!(d.log_text().contains("dangling $ref"), "{}", d.log_text());
 }
 
