@@ -230,6 +230,14 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
     let Some((program, args)) = argv.split_first() else {
         return Err(fail("is empty".into(), String::new()));
     };
+    // A relative program path with a slash (`.venv/bin/python`) means the
+    // one in the command's working directory, as in a shell there; std
+    // leaves that ambiguous (parent's or child's directory).
+    let program = if program.contains('/') && Path::new(program).is_relative() {
+        cwd.join(program).into_os_string()
+    } else {
+        program.into()
+    };
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd)
@@ -423,6 +431,19 @@ mod tests {
         // Once the writer is done, the whole file is read.
         let whole = std::fs::read(&p).unwrap();
         assert_eq!(read_file(&p, MAX_SPEC_BYTES, Duration::from_secs(60)).unwrap(), whole);
+    }
+
+    #[test]
+    fn a_relative_program_path_is_found_in_the_commands_directory() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join(".venv/bin")).unwrap();
+        let script = d.path().join(".venv/bin/python");
+        std::fs::write(&script, "#!/bin/sh\necho ran > ran.txt\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let argv = vec![".venv/bin/python".to_string()];
+        run_command(&argv, d.path(), Duration::from_secs(30)).unwrap();
+        assert!(d.path().join("ran.txt").exists());
     }
 
     #[test]
