@@ -275,7 +275,14 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         }
         Err(LockError::Io(e)) => return Err(DaemonError::Runtime(e)),
     };
-    let project_dir = cfg.file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    // The config's directory, absolute (`--config apigend.toml` gives a
+    // bare file name).
+    let project_dir = cfg
+        .file
+        .canonicalize()
+        .ok()
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| cfg.root.clone());
     let project_id = dir_identity(&project_dir);
     // We hold the lock, so a socket file left behind is stale.
     let _ = std::fs::remove_file(&paths.socket);

@@ -63,7 +63,9 @@ impl Holder {
 /// The held lock; released on drop.
 #[derive(Debug)]
 pub struct ProjectLock {
-    file: File,
+    /// `None` where no lock file can be made because nothing can be
+    /// written there at all (see [`ProjectLock::try_acquire`]).
+    file: Option<File>,
     path: PathBuf,
 }
 
@@ -100,7 +102,28 @@ impl ProjectLock {
     /// [`LockError::Held`] when another process has it.
     pub fn try_acquire(cfg: &Config, me: &Holder) -> Result<ProjectLock, LockError> {
         let path = path_of(cfg);
-        let mut file = open(&path)?;
+        let mut file = match open(&path) {
+            Ok(f) => f,
+            // A read-only file system: nobody can write the output, so
+            // there is nothing to exclude; the run goes on and its commit
+            // reports the file system, naming each output directory.
+            // An existing lock file can still be locked read-only.
+            Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                let file = OpenOptions::new().read(true).open(&path).ok();
+                if let Some(f) = &file
+                    && !try_flock(f).unwrap_or(true)
+                {
+                    return Err(LockError::Held(None));
+                }
+                return Ok(ProjectLock { file, path });
+            }
+            Err(e) => {
+                return Err(LockError::Io(format!(
+                    "{}: cannot open the project lock: {e}",
+                    path.display()
+                )));
+            }
+        };
         let io = |e: std::io::Error| LockError::Io(format!("{}: {e}", path.display()));
         // `apigend status` takes the lock for an instant to see whether it
         // is held; a few short retries keep that from failing a writer that
@@ -118,7 +141,7 @@ impl ProjectLock {
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(&line).map_err(io)?;
-        Ok(ProjectLock { file, path })
+        Ok(ProjectLock { file: Some(file), path })
     }
 
     /// Takes the lock, waiting up to `max` while another process holds it.
@@ -169,7 +192,8 @@ impl ProjectLock {
     #[must_use]
     pub fn still_in_place(&self) -> bool {
         use std::os::unix::fs::MetadataExt as _;
-        let (Ok(held), Ok(now)) = (self.file.metadata(), std::fs::metadata(&self.path)) else {
+        let Some(file) = &self.file else { return true };
+        let (Ok(held), Ok(now)) = (file.metadata(), std::fs::metadata(&self.path)) else {
             return false;
         };
         held.dev() == now.dev() && held.ino() == now.ino()
@@ -186,22 +210,17 @@ impl Drop for ProjectLock {
     fn drop(&mut self) {
         // Closing the file releases the lock; emptying it first keeps a
         // later reader from naming a holder that is gone.
-        let _ = self.file.set_len(0);
+        if let Some(f) = &self.file {
+            let _ = f.set_len(0);
+        }
     }
 }
 
-fn open(path: &Path) -> Result<File, LockError> {
+fn open(path: &Path) -> std::io::Result<File> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            LockError::Io(format!(
-                "{}: cannot create the directory of the project lock: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)?;
     }
-    OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| {
-        LockError::Io(format!("{}: cannot open the project lock: {e}", path.display()))
-    })
+    OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)
 }
 
 fn read_holder(file: &mut File) -> Option<Holder> {

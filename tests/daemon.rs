@@ -1188,10 +1188,11 @@ fn the_project_directory_recreated_makes_the_daemon_exit_non_zero() {
     };
     write_project();
     let log = outer.path().join("daemon.log");
+    // Started in the project with a bare `--config apigend.toml`, as a
+    // unit's WorkingDirectory= does.
     let mut child = Command::new(apigend_bin())
-        .args(["watch", "--log-format", "json", "--config"])
-        .arg(proj.join("apigend.toml"))
-        .current_dir(outer.path())
+        .args(["watch", "--log-format", "json", "--config", "apigend.toml"])
+        .current_dir(&proj)
         .env("XDG_RUNTIME_DIR", outer.path().join("run"))
         .env("RUST_LOG", "info")
         .env_remove("NOTIFY_SOCKET")
