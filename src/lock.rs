@@ -136,11 +136,15 @@ impl ProjectLock {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let mut line = serde_json::to_vec(me).map_err(|e| LockError::Io(e.to_string()))?;
+        // Who holds it is advice for the others; a full disk that cannot
+        // take the line must not fail the run (its commit reports it).
+        let mut line = serde_json::to_vec(me).unwrap_or_default();
         line.push(b'\n');
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        file.write_all(&line).map_err(io)?;
+        let written =
+            file.set_len(0).and_then(|()| file.rewind()).and_then(|_| file.write_all(&line));
+        if let Err(e) = written {
+            tracing::debug!("{}: cannot record the lock's holder: {e}", path.display());
+        }
         Ok(ProjectLock { file: Some(file), path })
     }
 
