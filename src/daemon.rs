@@ -1011,7 +1011,16 @@ impl Daemon {
         // The API changes against the previous archive version, after the
         // per-group lines.
         for c in &report.changes {
-            c.log();
+            tracing::info!(
+                run = summary.number,
+                group = %c.group,
+                breaking = c.breaking,
+                warnings = c.warnings,
+                info = c.info,
+                files_changed = c.files_changed,
+                "{}",
+                c.line
+            );
         }
         for (name, g) in groups {
             match g.result.as_str() {

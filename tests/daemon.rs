@@ -1248,7 +1248,7 @@ fn json_logs_carry_the_change_summary_in_fields_after_the_group_lines() {
         e["fields"]["run"] == 2
             && e["fields"]["message"].as_str().is_some_and(|m| m.starts_with("regenerated"))
     });
-    let summary = pos(&|e| e["fields"]["breaking"].is_number());
+    let summary = pos(&|e| e["fields"]["breaking"].is_number() && e["fields"]["run"] == 2);
     let finished = pos(&|e| e["fields"]["run"] == 2 && e["fields"]["message"] == "run finished");
     let (Some(regenerated), Some(summary), Some(finished)) = (regenerated, summary, finished)
     else {
