@@ -18,6 +18,21 @@
 //! writes nothing; one that only changes the manifest (a new fingerprint for
 //! the same bytes) replaces it atomically without a journal.
 //!
+//! Everything the journal's renames and deletions need is checked before the
+//! commit point ([`preflight`]): no file apigend did not write is replaced
+//! (a path on disk that the old manifest does not list is the user's, unless
+//! it already holds the new bytes or the commit adopts on purpose), no file
+//! or foreign directory stands where a directory or a file must go, no
+//! symlink inside the output directory is followed, and every directory that
+//! gains or loses an entry is writable (a read-only mount, or an immutable
+//! or root-owned generated directory, is caught here, not half-way through
+//! the renames). A commit that fails before its commit point removes its
+//! staging directory and leaves the old output whole. Should applying a
+//! journal still fail (a fault the checks could not foresee), recovery does
+//! not wedge: it reports the path once, marks the output stale in its
+//! manifest (keeping every path the journal may have written as apigend's),
+//! and the next run regenerates it.
+//!
 //! Flushing is what a commit mostly waits for: it flushes exactly the files
 //! and directories the journal relies on, never the whole file system unless
 //! many files changed (see [`flush`]).
@@ -75,6 +90,14 @@ struct Journal {
     write: Vec<String>,
     /// Relative paths to delete.
     delete: Vec<String>,
+}
+
+/// How a commit treats what it finds on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// Replace files the manifest does not list (taking over a folder that
+    /// holds files apigend did not write, on purpose).
+    pub adopt: bool,
 }
 
 /// What a commit did.
@@ -147,8 +170,11 @@ pub fn recover(dir: &Path) -> Result<(), OutputError> {
     let staging = state.join(STAGING);
     match fs::read(&journal) {
         Ok(bytes) => {
-            if let Ok(j) = serde_json::from_slice::<Journal>(&bytes) {
-                apply(dir, &j)?;
+            if let Ok(j) = serde_json::from_slice::<Journal>(&bytes)
+                && let Err(e) = apply(dir, &j)
+            {
+                give_up(dir, &j);
+                return Err(e);
             }
             // An unreadable journal is one cut short before the commit point
             // (see `publish`): nothing was applied, so dropping it (and the
@@ -164,8 +190,36 @@ pub fn recover(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Moves the staged files into place, deletes the stale ones, installs the
-/// staged manifest, then syncs every directory it changed. Idempotent: a
+/// A journal that cannot be applied (a fault [`preflight`] could not
+/// foresee): rather than fail every later run at recovery, drop it and the
+/// staging directory, and leave a manifest that makes the output stale (no
+/// fingerprint) and lists, besides the old files, every path the journal
+/// may have written, so the next commit may replace them. Best effort: this
+/// runs when the file system already refused something.
+fn give_up(dir: &Path, j: &Journal) {
+    let state = dir.join(STATE_DIR);
+    let mut m = read_manifest(dir).unwrap_or_default();
+    m.fingerprint = String::new();
+    for p in &j.write {
+        m.files.entry(p.clone()).or_default();
+    }
+    if let Ok(bytes) = serde_json::to_vec_pretty(&m) {
+        let _ = write_atomic(&state.join(MANIFEST), &bytes);
+    }
+    let _ = fs::remove_file(state.join(JOURNAL));
+    let _ = fs::remove_dir_all(state.join(STAGING));
+}
+
+/// Removes the staging directory of a commit that failed before its commit
+/// point: on a full disk it holds the space the next attempt needs.
+fn discard_staging(dir: &Path) {
+    let _ = fs::remove_dir_all(dir.join(STATE_DIR).join(STAGING));
+}
+
+/// Deletes the stale files, moves the staged files into place, installs the
+/// staged manifest, then syncs every directory it changed. Deletions come
+/// first so a file of the old version may give way to a directory of the
+/// new one (and the reverse). Idempotent: a
 /// rename already done finds nothing staged and is skipped, so applying a
 /// journal again after an interruption (or a power loss that undid the
 /// journal's removal) is harmless.
@@ -175,22 +229,10 @@ fn apply(dir: &Path, j: &Journal) -> Result<(), OutputError> {
     // Directories whose entries change: synced before the journal goes, so
     // the journal never outlives on disk the renames it describes.
     let mut changed = BTreeSet::new();
-    for p in &j.write {
-        let Ok(rel) = check_relative(p) else { continue };
-        let from = staging.join(&rel);
-        let to = dir.join(&rel);
-        if !from.exists() {
-            continue; // moved before an earlier interruption
-        }
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(io_err(parent, "create directory"))?;
-            changed.insert(parent.to_path_buf());
-        }
-        fs::rename(&from, &to).map_err(io_err(&to, "rename into place"))?;
-    }
     for p in &j.delete {
         let Ok(rel) = check_relative(p) else { continue };
         let target = dir.join(&rel);
+        no_symlink_on_the_way(dir, &rel)?;
         match fs::remove_file(&target) {
             Ok(()) => {
                 let removed_up_to = remove_empty_parents(dir, &rel);
@@ -200,6 +242,20 @@ fn apply(dir: &Path, j: &Journal) -> Result<(), OutputError> {
             Err(e) => return Err(io_err(&target, "remove stale file")(e)),
         }
     }
+    for p in &j.write {
+        let Ok(rel) = check_relative(p) else { continue };
+        let from = staging.join(&rel);
+        let to = dir.join(&rel);
+        if !from.exists() {
+            continue; // moved before an earlier interruption
+        }
+        no_symlink_on_the_way(dir, &rel)?;
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent, "create directory"))?;
+            changed.insert(parent.to_path_buf());
+        }
+        fs::rename(&from, &to).map_err(io_err(&to, "rename into place"))?;
+    }
     let staged_manifest = staging.join(MANIFEST);
     if staged_manifest.exists() {
         let to = state.join(MANIFEST);
@@ -207,6 +263,35 @@ fn apply(dir: &Path, j: &Journal) -> Result<(), OutputError> {
         changed.insert(state);
     }
     flush(&changed, dir)
+}
+
+/// Refuses a path under `dir` that goes through a symlink: creating its
+/// directories or removing it would act outside the output directory.
+fn no_symlink_on_the_way(dir: &Path, rel: &Path) -> Result<(), OutputError> {
+    let mut cur = dir.to_path_buf();
+    let mut parts = rel.components().peekable();
+    while let Some(c) = parts.next() {
+        if parts.peek().is_none() {
+            break; // the file itself: a rename or removal acts on the link
+        }
+        cur.push(c);
+        if fs::symlink_metadata(&cur).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(in_the_way(
+                &cur,
+                "is a symlink; apigend does not write or delete through symlinks inside an \
+                 output directory: replace it with a directory or remove it",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn in_the_way(path: &Path, why: &str) -> OutputError {
+    OutputError {
+        path: path.display().to_string(),
+        action: "checked before committing",
+        source: io::Error::other(why.to_string()),
+    }
 }
 
 /// Removes directories left empty by a deletion, up to (not including) `dir`.
@@ -235,28 +320,47 @@ enum Change {
     Files(Journal),
 }
 
-/// Commits `files` as the complete new contents of `dir`.
+/// Commits `files` as the complete new contents of `dir`, refusing to
+/// replace files apigend did not write.
 ///
 /// # Errors
-/// I/O failures, naming the path; a path that would leave `dir`. On error
-/// before the commit point nothing in `dir` changed; after it, the next
-/// [`recover`] completes the commit.
+/// As [`commit_with`].
 pub fn commit(
     dir: &Path,
     files: &[GeneratedFile],
     fingerprint: &str,
 ) -> Result<CommitStats, OutputError> {
+    commit_with(dir, files, fingerprint, CommitOptions::default())
+}
+
+/// Commits `files` as the complete new contents of `dir`.
+///
+/// # Errors
+/// I/O failures, naming the path; a path that would leave `dir`; a file
+/// apigend did not write in the way (unless `options.adopt`), a symlink
+/// inside `dir`, a directory the renames cannot change. On error before the
+/// commit point nothing in `dir` changed and no staging is left; after it,
+/// [`recover`] completes the commit or, failing that, marks `dir` stale.
+pub fn commit_with(
+    dir: &Path,
+    files: &[GeneratedFile],
+    fingerprint: &str,
+    options: CommitOptions,
+) -> Result<CommitStats, OutputError> {
     let t = Instant::now();
-    let (stats, change) = stage(dir, files, fingerprint)?;
+    let (stats, change) = stage(dir, files, fingerprint, options).inspect_err(|_| {
+        discard_staging(dir);
+    })?;
     let staged = t.elapsed();
     let mut synced = staged;
     match &change {
         Change::Nothing => {}
         Change::Manifest(bytes) => write_atomic(&dir.join(STATE_DIR).join(MANIFEST), bytes)?,
         Change::Files(journal) => {
-            sync_staged(dir, journal)?;
-            synced = t.elapsed();
-            publish(dir, journal)?;
+            sync_staged(dir, journal)
+                .inspect(|()| synced = t.elapsed())
+                .and_then(|()| publish(dir, journal))
+                .inspect_err(|_| discard_staging(dir))?;
             recover(dir)?;
         }
     }
@@ -273,21 +377,31 @@ pub fn commit(
     Ok(stats)
 }
 
-/// Compares `files` with `dir` and stages only those whose bytes differ,
-/// unsynced; nothing in `dir` outside the staging area changes. Recovers an
+/// Compares `files` with `dir`, checks that the commit can be applied
+/// ([`preflight`]) and stages only the files whose bytes differ, unsynced;
+/// nothing in `dir` outside the staging area changes. Recovers an
 /// interrupted earlier commit first.
 fn stage(
     dir: &Path,
     files: &[GeneratedFile],
     fingerprint: &str,
+    options: CommitOptions,
 ) -> Result<(CommitStats, Change), OutputError> {
     fs::create_dir_all(dir).map_err(io_err(dir, "create output directory"))?;
+    let state = dir.join(STATE_DIR);
+    if fs::symlink_metadata(&state).is_ok_and(|m| !m.is_dir()) {
+        return Err(in_the_way(
+            &state,
+            "is not a directory (a file or a symlink); apigend keeps its manifest there: remove it",
+        ));
+    }
     recover(dir)?;
     let old = read_manifest(dir).unwrap_or_default();
-    let staging = dir.join(STATE_DIR).join(STAGING);
+    let staging = state.join(STAGING);
 
     let mut manifest = Manifest { fingerprint: fingerprint.to_string(), files: BTreeMap::new() };
     let mut stats = CommitStats::default();
+    let mut to_write = Vec::new();
     for f in files {
         let rel = check_relative(&f.path).map_err(|m| OutputError {
             path: dir.join(&f.path).display().to_string(),
@@ -296,23 +410,31 @@ fn stage(
         })?;
         let bytes = f.contents.as_bytes();
         manifest.files.insert(f.path.clone(), hash(bytes));
-        if fs::read(dir.join(&rel)).is_ok_and(|old| old == bytes) {
+        // Equal bytes are left alone, and become apigend's even when the
+        // old manifest did not list them: they are exactly what it writes.
+        if fs::symlink_metadata(dir.join(&rel)).is_ok_and(|m| m.is_file())
+            && fs::read(dir.join(&rel)).is_ok_and(|old| old == bytes)
+        {
             stats.unchanged += 1;
             continue;
         }
-        let staged = staging.join(&rel);
-        if let Some(parent) = staged.parent() {
-            fs::create_dir_all(parent).map_err(io_err(parent, "create staging directory"))?;
-        }
-        write_unsynced(&staged, bytes)?;
+        to_write.push((rel, f));
         stats.written.push(f.path.clone());
     }
     stats.deleted = old
         .files
         .keys()
-        .filter(|p| !manifest.files.contains_key(*p) && dir.join(p).exists())
+        .filter(|p| !manifest.files.contains_key(*p) && fs::symlink_metadata(dir.join(p)).is_ok())
         .cloned()
         .collect();
+    preflight(dir, &old, &stats.written, &stats.deleted, options)?;
+    for (rel, f) in &to_write {
+        let staged = staging.join(rel);
+        if let Some(parent) = staged.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent, "create staging directory"))?;
+        }
+        write_unsynced(&staged, f.contents.as_bytes())?;
+    }
     let mbytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     if stats.written.is_empty() && stats.deleted.is_empty() {
         let change = if old == manifest { Change::Nothing } else { Change::Manifest(mbytes) };
@@ -322,6 +444,136 @@ fn stage(
     write_unsynced(&staging.join(MANIFEST), &mbytes)?;
     let journal = Journal { write: stats.written.clone(), delete: stats.deleted.clone() };
     Ok((stats, Change::Files(journal)))
+}
+
+/// Checks, before the commit point, that every deletion and rename of a
+/// commit can be applied, so a commit never stops half-way for a reason
+/// that was on disk before it started:
+///
+/// - a path to write that exists and that the old manifest does not list
+///   is the user's, and is not replaced unless `options.adopt`;
+/// - the directories on the way to it are real directories: a symlink is
+///   never followed, and a file is in the way unless this commit deletes
+///   it (a file of the old version giving way to a directory);
+/// - a directory where a file goes holds nothing but files this commit
+///   deletes;
+/// - every directory that gains or loses an entry is writable by this
+///   process. `faccessat(2)` with the effective ids sees what stops root
+///   too: a read-only mount (`EROFS`) and an immutable directory (`EPERM`).
+fn preflight(
+    dir: &Path,
+    old: &Manifest,
+    write: &[String],
+    delete: &[String],
+    options: CommitOptions,
+) -> Result<(), OutputError> {
+    let deleting: BTreeSet<&str> = delete.iter().map(String::as_str).collect();
+    let mut changed: BTreeSet<PathBuf> = BTreeSet::from([dir.join(STATE_DIR)]);
+    for rel in write {
+        let relp = Path::new(rel);
+        no_symlink_on_the_way(dir, relp)?;
+        // The deepest directory on the way that exists: the one that gains
+        // an entry (a new file, or the first new directory).
+        let mut nearest = dir.to_path_buf();
+        let mut way: Vec<&Path> =
+            relp.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()).collect();
+        way.reverse();
+        for a in way {
+            let p = dir.join(a);
+            match fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => nearest = p,
+                Ok(_) if deleting.contains(a.to_string_lossy().as_ref()) => {
+                    nearest = dir.join(a.parent().unwrap_or(Path::new("")));
+                    break;
+                }
+                Ok(_) => {
+                    return Err(in_the_way(
+                        &p,
+                        &format!(
+                            "is a file apigend did not write, where the new output needs a \
+                             directory (for `{rel}`): move it away"
+                        ),
+                    ));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+                Err(e) => return Err(io_err(&p, "check before committing")(e)),
+            }
+        }
+        changed.insert(nearest);
+        let target = dir.join(relp);
+        match fs::symlink_metadata(&target) {
+            Ok(m) if m.is_dir() => {
+                if let Some(foreign) = first_foreign_under(dir, relp, &deleting) {
+                    return Err(in_the_way(
+                        &dir.join(foreign),
+                        &format!(
+                            "is in a directory where the new output needs the file `{rel}`, \
+                             and apigend did not write it: move it away"
+                        ),
+                    ));
+                }
+            }
+            Ok(_) if !old.files.contains_key(rel) && !options.adopt => {
+                return Err(in_the_way(
+                    &target,
+                    &format!(
+                        "apigend did not write this file (it is not in {}), so it does not \
+                         replace it: move it away, or take the folder over on purpose with \
+                         `apigend generate --adopt` (or `adopt = true` in the config)",
+                        dir.join(STATE_DIR).join(MANIFEST).display()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    for rel in delete {
+        let relp = Path::new(rel);
+        no_symlink_on_the_way(dir, relp)?;
+        changed.insert(dir.join(relp.parent().unwrap_or(Path::new(""))));
+    }
+    for d in &changed {
+        if d.exists() {
+            writable(d).map_err(io_err(d, "not writable, so the new files cannot be put in it"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The first file under directory `rel` of `dir` (relative to `dir`) that is
+/// not one of `deleting`, or `None` when deleting those empties it.
+fn first_foreign_under(dir: &Path, rel: &Path, deleting: &BTreeSet<&str>) -> Option<PathBuf> {
+    let mut stack = vec![rel.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(dir.join(&d)) else { return Some(d) };
+        for e in rd.flatten() {
+            let r = d.join(e.file_name());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(r);
+            } else if !deleting.contains(r.to_string_lossy().as_ref()) {
+                return Some(r);
+            }
+        }
+    }
+    None
+}
+
+/// Whether this process may change entries of directory `path`.
+fn writable(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+        // SAFETY: `c` is a NUL-terminated path that outlives the call;
+        // faccessat(2) only reads it.
+        let r = unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+        if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Writes the journal: the commit point. It is written in place, not by
@@ -566,7 +818,7 @@ mod tests {
     fn only_changed_files_are_staged() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (stats, change) = stage(d.path(), &files(NEW), "f2").unwrap();
+        let (stats, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         assert_eq!(stats.written, ["x/y/c.ts"]);
         assert_eq!(stats.unchanged, 2);
         assert_eq!(staged_paths(d.path()), ["manifest.json", "x/y/c.ts"]);
@@ -582,7 +834,7 @@ mod tests {
     fn a_crash_between_staging_and_the_journal_keeps_the_old_version() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (_, change) = stage(d.path(), &files(NEW), "f2").unwrap();
+        let (_, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
         // The process dies here.
@@ -603,7 +855,7 @@ mod tests {
     fn a_torn_journal_counts_as_no_commit() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (_, change) = stage(d.path(), &files(NEW), "f2").unwrap();
+        let (_, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
         let whole = serde_json::to_vec(&journal).unwrap();
@@ -625,7 +877,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
         let newer: &[(&str, &str)] = &[("a.ts", "a3"), ("x/y/c.ts", "c3"), ("z.ts", "z")];
-        let (stats, change) = stage(d.path(), &files(newer), "f3").unwrap();
+        let (stats, change) = stage(d.path(), &files(newer), "f3", CommitOptions::default()).unwrap();
         assert_eq!(stats.deleted, ["x/b.ts"]);
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
@@ -653,7 +905,7 @@ mod tests {
         commit(d.path(), &files(OLD), "f1").unwrap();
         let manifest = d.path().join(STATE_DIR).join(MANIFEST);
         let before = fs::metadata(&manifest).unwrap().modified().unwrap();
-        let (stats, change) = stage(d.path(), &files(OLD), "f1").unwrap();
+        let (stats, change) = stage(d.path(), &files(OLD), "f1", CommitOptions::default()).unwrap();
         assert!(matches!(change, Change::Nothing), "{change:?}");
         assert_eq!(stats.unchanged, 3);
         assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
@@ -669,7 +921,7 @@ mod tests {
         commit(d.path(), &files(OLD), "f1").unwrap();
         let a = d.path().join("a.ts");
         let before = fs::metadata(&a).unwrap().modified().unwrap();
-        let (_, change) = stage(d.path(), &files(OLD), "f2").unwrap();
+        let (_, change) = stage(d.path(), &files(OLD), "f2", CommitOptions::default()).unwrap();
         assert!(matches!(change, Change::Manifest(_)), "{change:?}");
         assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
         let s = commit(d.path(), &files(OLD), "f2").unwrap();
@@ -691,6 +943,107 @@ mod tests {
         assert_eq!(s.written.len(), list.len());
         assert_eq!(tree(d.path()), tree_of(&list));
         assert!(is_up_to_date(d.path(), "f1"));
+    }
+
+    /// Issue 14: a file apigend did not write is never replaced: the commit
+    /// fails naming it, before its commit point (no staging, no journal,
+    /// the old output whole), unless the commit adopts on purpose. A file
+    /// that already holds the new bytes is taken over quietly.
+    #[test]
+    fn a_file_apigend_did_not_write_is_never_replaced() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("index.ts"), "// mine\n").unwrap();
+        fs::write(d.path().join("same.ts"), "same\n").unwrap();
+        let new = files(&[("index.ts", "generated"), ("same.ts", "same"), ("x.ts", "x")]);
+        let e = commit(d.path(), &new, "f1").unwrap_err();
+        assert!(e.path.ends_with("index.ts"), "{e}");
+        assert!(e.to_string().contains("apigend did not write this file"), "{e}");
+        assert!(e.to_string().contains("--adopt"), "{e}");
+        assert_eq!(fs::read_to_string(d.path().join("index.ts")).unwrap(), "// mine\n");
+        assert!(!d.path().join("x.ts").exists());
+        assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
+        assert!(!d.path().join(STATE_DIR).join(JOURNAL).exists());
+        // A later version generating a path the user created since.
+        let d2 = tempfile::tempdir().unwrap();
+        commit(d2.path(), &files(&[("a.ts", "a")]), "f1").unwrap();
+        fs::write(d2.path().join("b.ts"), "mine").unwrap();
+        let e = commit(d2.path(), &files(&[("a.ts", "a2"), ("b.ts", "b")]), "f2").unwrap_err();
+        assert!(e.path.ends_with("b.ts"), "{e}");
+        assert_eq!(fs::read_to_string(d2.path().join("a.ts")).unwrap(), "a\n", "old output whole");
+        assert!(is_up_to_date(d2.path(), "f1"));
+        // Adopting on purpose.
+        let s = commit_with(d.path(), &new, "f1", CommitOptions { adopt: true }).unwrap();
+        assert_eq!(s.written, ["index.ts", "x.ts"]);
+        assert_eq!(s.unchanged, 1);
+        assert!(is_up_to_date(d.path(), "f1"));
+    }
+
+    /// Issue 14: a user's file where the new version needs a directory, a
+    /// user's file inside a directory where it needs a file, and a symlink
+    /// inside the output directory all fail the commit before its commit
+    /// point, naming the path; a file of the old version gives way to a
+    /// directory of the new one.
+    #[test]
+    fn what_the_renames_need_is_checked_before_the_commit_point() {
+        let d = tempfile::tempdir().unwrap();
+        commit(d.path(), &files(&[("a.ts", "a"), ("old", "o")]), "f1").unwrap();
+        fs::write(d.path().join("users"), "mine").unwrap();
+        let e = commit(d.path(), &files(&[("a.ts", "a2"), ("users/index.ts", "u")]), "f2")
+            .unwrap_err();
+        assert!(e.path.ends_with("users") && e.to_string().contains("needs a directory"), "{e}");
+        assert!(is_up_to_date(d.path(), "f1"));
+        fs::remove_file(d.path().join("users")).unwrap();
+
+        fs::create_dir_all(d.path().join("b.ts")).unwrap();
+        fs::write(d.path().join("b.ts/notes.txt"), "mine").unwrap();
+        let e = commit(d.path(), &files(&[("a.ts", "a2"), ("b.ts", "b")]), "f2").unwrap_err();
+        assert!(e.path.ends_with("b.ts/notes.txt"), "{e}");
+        assert!(is_up_to_date(d.path(), "f1"));
+        fs::remove_dir_all(d.path().join("b.ts")).unwrap();
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), d.path().join("models")).unwrap();
+        let e = commit(d.path(), &files(&[("a.ts", "a2"), ("models/m.ts", "m")]), "f2")
+            .unwrap_err();
+        assert!(e.path.ends_with("models") && e.to_string().contains("symlink"), "{e}");
+        assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0, "wrote through it");
+        fs::remove_file(d.path().join("models")).unwrap();
+
+        // `old` was apigend's: it becomes a directory.
+        commit(d.path(), &files(&[("a.ts", "a2"), ("old/x.ts", "x")]), "f3").unwrap();
+        assert!(is_up_to_date(d.path(), "f3"));
+        // And back.
+        commit(d.path(), &files(&[("a.ts", "a2"), ("old", "o")]), "f4").unwrap();
+        assert!(is_up_to_date(d.path(), "f4"));
+        assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
+    }
+
+    /// Issue 14: a journal that cannot be applied does not wedge recovery:
+    /// it fails once naming the path, then the output is stale and the
+    /// next commit brings it up to date.
+    #[test]
+    fn a_journal_that_cannot_be_applied_does_not_wedge_recovery() {
+        let d = tempfile::tempdir().unwrap();
+        commit(d.path(), &files(&[("a.ts", "a"), ("b.ts", "b")]), "f1").unwrap();
+        let (_, change) = stage(
+            d.path(),
+            &files(&[("a.ts", "a2"), ("c/x.ts", "x")]),
+            "f2",
+            CommitOptions::default(),
+        )
+        .unwrap();
+        let Change::Files(journal) = change else { panic!("{change:?}") };
+        publish(d.path(), &journal).unwrap();
+        // After the commit point, something appears in the way.
+        fs::write(d.path().join("c"), "in the way").unwrap();
+        let e = recover(d.path()).unwrap_err();
+        assert!(e.to_string().contains("/c"), "{e}");
+        recover(d.path()).unwrap();
+        assert!(!is_up_to_date(d.path(), "f1") && !is_up_to_date(d.path(), "f2"));
+        fs::remove_file(d.path().join("c")).unwrap();
+        commit(d.path(), &files(&[("a.ts", "a2"), ("c/x.ts", "x")]), "f2").unwrap();
+        assert!(is_up_to_date(d.path(), "f2"));
+        assert_eq!(tree(d.path()), tree_of(&[("a.ts", "a2"), ("c/x.ts", "x")]));
     }
 
     fn tree_of(list: &[(&str, &str)]) -> BTreeMap<String, String> {
