@@ -47,6 +47,11 @@ pub enum Command {
         /// Only these groups (comma-separated or repeated).
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
+        /// Replace files in the output directories that apigend did not
+        /// write, to take a folder over on purpose (once; later runs know
+        /// the files as apigend's).
+        #[arg(long)]
+        adopt: bool,
     },
     /// Exit non-zero when the committed output is stale against the spec
     /// (like `cargo fmt --check`), or when the API changed at or above
@@ -133,8 +138,9 @@ fn init_logging(format: LogFormat) {
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
-        Command::Generate { groups } => {
-            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+        Command::Generate { groups, adopt } => {
+            let mut cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            cfg.adopt |= *adopt;
             // The daemon's lock: a generate beside a running daemon would
             // write the same output at the same time, so hand the run over.
             let _lock = match RuntimePaths::for_config(&cli.config)
@@ -216,6 +222,6 @@ fn print_report(r: &RunReport) {
         println!("archived as version {id}");
     }
     if let Some(e) = &r.archive_error {
-        eprintln!("apigend: archive: {e}");
+        tracing::warn!("archive: {e}");
     }
 }

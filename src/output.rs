@@ -566,7 +566,8 @@ fn writable(path: &Path) -> io::Result<()> {
         let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
         // SAFETY: `c` is a NUL-terminated path that outlives the call;
         // faccessat(2) only reads it.
-        let r = unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+        let r =
+            unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
         if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
     }
     #[cfg(not(unix))]
@@ -877,7 +878,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
         let newer: &[(&str, &str)] = &[("a.ts", "a3"), ("x/y/c.ts", "c3"), ("z.ts", "z")];
-        let (stats, change) = stage(d.path(), &files(newer), "f3", CommitOptions::default()).unwrap();
+        let (stats, change) =
+            stage(d.path(), &files(newer), "f3", CommitOptions::default()).unwrap();
         assert_eq!(stats.deleted, ["x/b.ts"]);
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
@@ -988,8 +990,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(&[("a.ts", "a"), ("old", "o")]), "f1").unwrap();
         fs::write(d.path().join("users"), "mine").unwrap();
-        let e = commit(d.path(), &files(&[("a.ts", "a2"), ("users/index.ts", "u")]), "f2")
-            .unwrap_err();
+        let e =
+            commit(d.path(), &files(&[("a.ts", "a2"), ("users/index.ts", "u")]), "f2").unwrap_err();
         assert!(e.path.ends_with("users") && e.to_string().contains("needs a directory"), "{e}");
         assert!(is_up_to_date(d.path(), "f1"));
         fs::remove_file(d.path().join("users")).unwrap();
@@ -1003,8 +1005,8 @@ mod tests {
 
         let elsewhere = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), d.path().join("models")).unwrap();
-        let e = commit(d.path(), &files(&[("a.ts", "a2"), ("models/m.ts", "m")]), "f2")
-            .unwrap_err();
+        let e =
+            commit(d.path(), &files(&[("a.ts", "a2"), ("models/m.ts", "m")]), "f2").unwrap_err();
         assert!(e.path.ends_with("models") && e.to_string().contains("symlink"), "{e}");
         assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0, "wrote through it");
         fs::remove_file(d.path().join("models")).unwrap();
