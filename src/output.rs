@@ -52,6 +52,7 @@ use crate::codegen::GeneratedFile;
 pub const STATE_DIR: &str = ".apigend";
 const MANIFEST: &str = "manifest.json";
 const JOURNAL: &str = "journal.json";
+const STAT_CACHE: &str = "stat.json";
 const STAGING: &str = "staging";
 
 /// Up to this many files and directories are flushed with one `fsync` each;
@@ -83,6 +84,15 @@ pub struct Manifest {
     /// Relative path → hex SHA-256 of the contents.
     pub files: BTreeMap<String, String>,
 }
+
+/// `.apigend/stat.json`: relative path → size, modification time
+/// (nanoseconds since the epoch) and hash of each file as the last commit
+/// left it, so [`is_up_to_date`] hashes only files whose size or mtime
+/// moved. A cache apart from the manifest, which stays byte-for-byte the
+/// same wherever and whenever it is generated: written after a commit,
+/// never synced, and trusted only where its hash is the manifest's, so a
+/// torn or stale one only costs hashing.
+type StatCache = BTreeMap<String, (u64, i64, String)>;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
@@ -133,8 +143,35 @@ pub fn is_up_to_date(dir: &Path, fingerprint: &str) -> bool {
         return false;
     }
     let Some(m) = read_manifest(dir) else { return false };
-    m.fingerprint == fingerprint
-        && m.files.iter().all(|(p, h)| fs::read(dir.join(p)).is_ok_and(|b| hash(&b) == *h))
+    if m.fingerprint != fingerprint {
+        return false;
+    }
+    let cache: StatCache = fs::read(dir.join(STATE_DIR).join(STAT_CACHE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    // A file with the size and mtime it was committed with is taken to hold
+    // the committed bytes, the quick check of make and rsync: an edit that
+    // keeps both (same size, same timestamp tick) is not seen. Anything
+    // else is hashed.
+    m.files.iter().all(|(p, h)| {
+        let path = dir.join(p);
+        cache
+            .get(p)
+            .is_some_and(|(size, mtime, ch)| ch == h && stat_of(&path) == Some((*size, *mtime)))
+            || fs::read(&path).is_ok_and(|b| hash(&b) == *h)
+    })
+}
+
+/// Size and modification time (nanoseconds since the epoch) of a regular
+/// file.
+fn stat_of(path: &Path) -> Option<(u64, i64)> {
+    let m = fs::symlink_metadata(path).ok()?;
+    if !m.is_file() {
+        return None;
+    }
+    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some((m.len(), i64::try_from(t.as_nanos()).ok()?))
 }
 
 /// Checks that a generated path stays inside its directory: relative, no
@@ -348,7 +385,7 @@ pub fn commit_with(
     options: CommitOptions,
 ) -> Result<CommitStats, OutputError> {
     let t = Instant::now();
-    let (stats, change) = stage(dir, files, fingerprint, options).inspect_err(|_| {
+    let (stats, change, cache) = stage(dir, files, fingerprint, options).inspect_err(|_| {
         discard_staging(dir);
     })?;
     let staged = t.elapsed();
@@ -363,6 +400,12 @@ pub fn commit_with(
                 .inspect_err(|_| discard_staging(dir))?;
             recover(dir)?;
         }
+    }
+    if !matches!(change, Change::Nothing)
+        && let Ok(bytes) = serde_json::to_vec(&cache)
+    {
+        // A cache: not synced, and a failure to write it only costs hashing.
+        let _ = fs::write(dir.join(STATE_DIR).join(STAT_CACHE), bytes);
     }
     tracing::debug!(
         dir = %dir.display(),
@@ -386,7 +429,7 @@ fn stage(
     files: &[GeneratedFile],
     fingerprint: &str,
     options: CommitOptions,
-) -> Result<(CommitStats, Change), OutputError> {
+) -> Result<(CommitStats, Change, StatCache), OutputError> {
     fs::create_dir_all(dir).map_err(io_err(dir, "create output directory"))?;
     let state = dir.join(STATE_DIR);
     if fs::symlink_metadata(&state).is_ok_and(|m| !m.is_dir()) {
@@ -400,6 +443,7 @@ fn stage(
     let staging = state.join(STAGING);
 
     let mut manifest = Manifest { fingerprint: fingerprint.to_string(), files: BTreeMap::new() };
+    let mut cache = StatCache::new();
     let mut stats = CommitStats::default();
     let mut to_write = Vec::new();
     for f in files {
@@ -415,6 +459,9 @@ fn stage(
         if fs::symlink_metadata(dir.join(&rel)).is_ok_and(|m| m.is_file())
             && fs::read(dir.join(&rel)).is_ok_and(|old| old == bytes)
         {
+            if let Some((size, mtime)) = stat_of(&dir.join(&rel)) {
+                cache.insert(f.path.clone(), (size, mtime, hash(bytes)));
+            }
             stats.unchanged += 1;
             continue;
         }
@@ -434,16 +481,21 @@ fn stage(
             fs::create_dir_all(parent).map_err(io_err(parent, "create staging directory"))?;
         }
         write_unsynced(&staged, f.contents.as_bytes())?;
+        // A rename keeps the mtime: this is the file's once in place.
+        if let Some((size, mtime)) = stat_of(&staged) {
+            let h = manifest.files.get(&f.path).cloned().unwrap_or_default();
+            cache.insert(f.path.clone(), (size, mtime, h));
+        }
     }
     let mbytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     if stats.written.is_empty() && stats.deleted.is_empty() {
         let change = if old == manifest { Change::Nothing } else { Change::Manifest(mbytes) };
-        return Ok((stats, change));
+        return Ok((stats, change, cache));
     }
     fs::create_dir_all(&staging).map_err(io_err(&staging, "create staging directory"))?;
     write_unsynced(&staging.join(MANIFEST), &mbytes)?;
     let journal = Journal { write: stats.written.clone(), delete: stats.deleted.clone() };
-    Ok((stats, Change::Files(journal)))
+    Ok((stats, Change::Files(journal), cache))
 }
 
 /// Checks, before the commit point, that every deletion and rename of a
@@ -819,7 +871,8 @@ mod tests {
     fn only_changed_files_are_staged() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (stats, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
+        let (stats, change, _) =
+            stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         assert_eq!(stats.written, ["x/y/c.ts"]);
         assert_eq!(stats.unchanged, 2);
         assert_eq!(staged_paths(d.path()), ["manifest.json", "x/y/c.ts"]);
@@ -835,7 +888,7 @@ mod tests {
     fn a_crash_between_staging_and_the_journal_keeps_the_old_version() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (_, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
+        let (_, change, _) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
         // The process dies here.
@@ -856,7 +909,7 @@ mod tests {
     fn a_torn_journal_counts_as_no_commit() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
-        let (_, change) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
+        let (_, change, _) = stage(d.path(), &files(NEW), "f2", CommitOptions::default()).unwrap();
         let Change::Files(journal) = change else { panic!("{change:?}") };
         sync_staged(d.path(), &journal).unwrap();
         let whole = serde_json::to_vec(&journal).unwrap();
@@ -878,7 +931,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(OLD), "f1").unwrap();
         let newer: &[(&str, &str)] = &[("a.ts", "a3"), ("x/y/c.ts", "c3"), ("z.ts", "z")];
-        let (stats, change) =
+        let (stats, change, _) =
             stage(d.path(), &files(newer), "f3", CommitOptions::default()).unwrap();
         assert_eq!(stats.deleted, ["x/b.ts"]);
         let Change::Files(journal) = change else { panic!("{change:?}") };
@@ -907,7 +960,8 @@ mod tests {
         commit(d.path(), &files(OLD), "f1").unwrap();
         let manifest = d.path().join(STATE_DIR).join(MANIFEST);
         let before = fs::metadata(&manifest).unwrap().modified().unwrap();
-        let (stats, change) = stage(d.path(), &files(OLD), "f1", CommitOptions::default()).unwrap();
+        let (stats, change, _) =
+            stage(d.path(), &files(OLD), "f1", CommitOptions::default()).unwrap();
         assert!(matches!(change, Change::Nothing), "{change:?}");
         assert_eq!(stats.unchanged, 3);
         assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
@@ -923,7 +977,7 @@ mod tests {
         commit(d.path(), &files(OLD), "f1").unwrap();
         let a = d.path().join("a.ts");
         let before = fs::metadata(&a).unwrap().modified().unwrap();
-        let (_, change) = stage(d.path(), &files(OLD), "f2", CommitOptions::default()).unwrap();
+        let (_, change, _) = stage(d.path(), &files(OLD), "f2", CommitOptions::default()).unwrap();
         assert!(matches!(change, Change::Manifest(_)), "{change:?}");
         assert!(!d.path().join(STATE_DIR).join(STAGING).exists());
         let s = commit(d.path(), &files(OLD), "f2").unwrap();
@@ -1027,7 +1081,7 @@ mod tests {
     fn a_journal_that_cannot_be_applied_does_not_wedge_recovery() {
         let d = tempfile::tempdir().unwrap();
         commit(d.path(), &files(&[("a.ts", "a"), ("b.ts", "b")]), "f1").unwrap();
-        let (_, change) = stage(
+        let (_, change, _) = stage(
             d.path(),
             &files(&[("a.ts", "a2"), ("c/x.ts", "x")]),
             "f2",
@@ -1046,6 +1100,54 @@ mod tests {
         commit(d.path(), &files(&[("a.ts", "a2"), ("c/x.ts", "x")]), "f2").unwrap();
         assert!(is_up_to_date(d.path(), "f2"));
         assert_eq!(tree(d.path()), tree_of(&[("a.ts", "a2"), ("c/x.ts", "x")]));
+    }
+
+    /// Files with the size and mtime they were committed with are not read
+    /// to decide that a group is up to date; a file whose mtime or size
+    /// moved is hashed (same bytes: still up to date).
+    #[test]
+    fn up_to_date_hashes_only_files_whose_size_or_mtime_moved() {
+        let d = tempfile::tempdir().unwrap();
+        commit(d.path(), &files(&[("a.ts", "aaaa"), ("b.ts", "b")]), "f1").unwrap();
+        let cache_path = d.path().join(STATE_DIR).join(STAT_CACHE);
+        let cache =
+            || -> StatCache { serde_json::from_slice(&fs::read(&cache_path).unwrap()).unwrap() };
+        assert_eq!(cache().len(), 2);
+        let first = cache();
+        let a = d.path().join("a.ts");
+        let committed = fs::metadata(&a).unwrap().modified().unwrap();
+        // Same size, same mtime: trusted without reading.
+        fs::write(&a, "AAAA\n").unwrap();
+        fs::File::options().write(true).open(&a).unwrap().set_modified(committed).unwrap();
+        assert!(is_up_to_date(d.path(), "f1"), "the quick check was not used");
+        // The mtime moved: hashed.
+        let later = committed + std::time::Duration::from_secs(5);
+        fs::File::options().write(true).open(&a).unwrap().set_modified(later).unwrap();
+        assert!(!is_up_to_date(d.path(), "f1"));
+        // The bytes back, the mtime still moved: hashed and equal.
+        fs::write(&a, "aaaa\n").unwrap();
+        assert!(is_up_to_date(d.path(), "f1"));
+        // Committed again with the same bytes: the cache follows the file.
+        commit(d.path(), &files(&[("a.ts", "aaaa"), ("b.ts", "b")]), "f2").unwrap();
+        let (size, mtime, h) = cache()["a.ts"].clone();
+        assert_ne!(mtime, first["a.ts"].1);
+        assert_eq!((size, mtime), stat_of(&a).unwrap());
+        assert_eq!(h, read_manifest(d.path()).unwrap().files["a.ts"]);
+        // A cache that lies about the hash is not trusted.
+        let mut lying = cache();
+        lying.get_mut("a.ts").unwrap().2 = "0".repeat(64);
+        fs::write(&cache_path, serde_json::to_vec(&lying).unwrap()).unwrap();
+        fs::write(&a, "AAAA\n").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&a)
+            .unwrap()
+            .set_modified(
+                std::time::UNIX_EPOCH
+                    + std::time::Duration::from_nanos(u64::try_from(mtime).unwrap()),
+            )
+            .unwrap();
+        assert!(!is_up_to_date(d.path(), "f2"), "a stale cache entry was trusted");
     }
 
     fn tree_of(list: &[(&str, &str)]) -> BTreeMap<String, String> {
