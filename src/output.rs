@@ -27,11 +27,18 @@
 //! gains or loses an entry is writable (a read-only mount, or an immutable
 //! or root-owned generated directory, is caught here, not half-way through
 //! the renames). A commit that fails before its commit point removes its
-//! staging directory and leaves the old output whole. Should applying a
-//! journal still fail (a fault the checks could not foresee), recovery does
-//! not wedge: it reports the path once, marks the output stale in its
-//! manifest (keeping every path the journal may have written as apigend's),
-//! and the next run regenerates it.
+//! staging directory and leaves the old output whole.
+//!
+//! Should applying a journal still fail half-way (a fault the checks could
+//! not foresee), it is rolled back: before the commit point every file the
+//! journal replaces or deletes, and the manifest, got a hard link under
+//! `.apigend/backup/` (no copy, no space), and they are put back while the
+//! new files go; the journal is renamed `rollback.json` first, so a kill
+//! during the roll-back is finished by the next recovery, not rolled
+//! forward. Where that is not possible either (no backup: a file system
+//! without hard links), recovery still does not wedge: it reports the path
+//! once, marks the output stale in its manifest (keeping every path the
+//! journal may have written as apigend's), and the next run regenerates it.
 //!
 //! Flushing is what a commit mostly waits for: it flushes exactly the files
 //! and directories the journal relies on, never the whole file system unless
@@ -53,6 +60,11 @@ pub const STATE_DIR: &str = ".apigend";
 const MANIFEST: &str = "manifest.json";
 const JOURNAL: &str = "journal.json";
 const STAT_CACHE: &str = "stat.json";
+const BACKUP: &str = "backup";
+const ROLLBACK: &str = "rollback.json";
+/// The old manifest's name under `backup/`: no generated path can take it,
+/// since [`check_relative`] refuses a `.apigend` component.
+const BACKUP_MANIFEST: &str = STATE_DIR;
 const STAGING: &str = "staging";
 
 /// Up to this many files and directories are flushed with one `fsync` each;
@@ -197,21 +209,32 @@ pub fn check_relative(p: &str) -> Result<PathBuf, String> {
     Ok(path.to_path_buf())
 }
 
-/// Finishes or discards an interrupted commit in `dir`.
+/// Finishes or discards an interrupted commit in `dir`, and finishes an
+/// interrupted roll-back.
 ///
 /// # Errors
-/// When the journal cannot be applied (e.g. permissions).
+/// When the journal cannot be applied (e.g. permissions): it is rolled back
+/// first (or `dir` marked stale), so the next call succeeds.
 pub fn recover(dir: &Path) -> Result<(), OutputError> {
     let state = dir.join(STATE_DIR);
     let journal = state.join(JOURNAL);
-    let staging = state.join(STAGING);
+    let rollback = state.join(ROLLBACK);
+    // A roll-back cut short by a kill is finished first: rolling that
+    // journal forward again would skip the files already put back.
+    if let Ok(bytes) = fs::read(&rollback) {
+        if let Ok(j) = serde_json::from_slice::<Journal>(&bytes)
+            && roll_back(dir, &j).is_err()
+        {
+            give_up(dir, &j);
+        }
+        let _ = fs::remove_file(&rollback);
+    }
     match fs::read(&journal) {
         Ok(bytes) => {
             if let Ok(j) = serde_json::from_slice::<Journal>(&bytes)
                 && let Err(e) = apply(dir, &j)
             {
-                give_up(dir, &j);
-                return Err(e);
+                return Err(undo(dir, &j, e));
             }
             // An unreadable journal is one cut short before the commit point
             // (see `publish`): nothing was applied, so dropping it (and the
@@ -221,14 +244,119 @@ pub fn recover(dir: &Path) -> Result<(), OutputError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_err(&journal, "read journal")(e)),
     }
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io_err(&staging, "remove staging directory"))?;
+    for d in [state.join(STAGING), state.join(BACKUP)] {
+        if fs::symlink_metadata(&d).is_ok() {
+            fs::remove_dir_all(&d).map_err(io_err(&d, "remove staging directory"))?;
+        }
     }
     Ok(())
 }
 
-/// A journal that cannot be applied (a fault [`preflight`] could not
-/// foresee): rather than fail every later run at recovery, drop it and the
+/// A journal failed half-way through `apply` (a fault [`preflight`] could
+/// not foresee): it becomes the roll-back journal (so a kill from here on
+/// finishes the roll-back, not the commit), and the old files come back
+/// from their hard-linked backups. Returns the error to report, saying
+/// what became of the output.
+fn undo(dir: &Path, j: &Journal, e: OutputError) -> OutputError {
+    let state = dir.join(STATE_DIR);
+    let rollback = state.join(ROLLBACK);
+    let marked = fs::rename(state.join(JOURNAL), &rollback).is_ok();
+    let whole = marked && roll_back(dir, j).is_ok();
+    if whole {
+        let _ = fs::remove_file(&rollback);
+    } else {
+        give_up(dir, j);
+        let _ = fs::remove_file(&rollback);
+    }
+    let note = if whole {
+        "rolled back: the old output is whole"
+    } else {
+        "could not roll back: the output is marked stale and the next run regenerates it"
+    };
+    OutputError {
+        path: e.path,
+        action: e.action,
+        source: io::Error::new(e.source.kind(), format!("{} ({note})", e.source)),
+    }
+}
+
+/// Puts back what a half-applied journal changed: each replaced or deleted
+/// file from its backup, each new file removed, the old manifest back.
+/// Idempotent, so a kill during it is finished by the next [`recover`].
+fn roll_back(dir: &Path, j: &Journal) -> Result<(), OutputError> {
+    let state = dir.join(STATE_DIR);
+    let staging = state.join(STAGING);
+    let backup = state.join(BACKUP);
+    let saved_manifest = backup.join(BACKUP_MANIFEST);
+    // What was there before: the backed-up manifest; else the one in place
+    // while the staged one has not replaced it; else none (a first commit).
+    let old = if fs::symlink_metadata(&saved_manifest).is_ok() {
+        fs::read(&saved_manifest).ok().and_then(|b| serde_json::from_slice(&b).ok())
+    } else if staging.join(MANIFEST).exists() {
+        read_manifest(dir)
+    } else {
+        None
+    }
+    .unwrap_or_default();
+    for p in j.write.iter().chain(&j.delete) {
+        let Ok(rel) = check_relative(p) else { continue };
+        let target = dir.join(&rel);
+        let saved = backup.join(&rel);
+        let moved_in = j.write.contains(p) && fs::symlink_metadata(staging.join(&rel)).is_err();
+        let gone = j.delete.contains(p) && fs::symlink_metadata(&target).is_err();
+        if fs::symlink_metadata(&saved).is_ok() {
+            no_symlink_on_the_way(dir, &rel)?;
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io_err(parent, "create directory"))?;
+            }
+            // A backup of a file never touched is the same inode: the
+            // rename does nothing.
+            fs::rename(&saved, &target).map_err(io_err(&target, "put back"))?;
+        } else if (moved_in || gone) && old.files.contains_key(p) {
+            return Err(in_the_way(&target, "was replaced or deleted and has no backup"));
+        } else if moved_in && fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+            // New in this commit and already moved in: apigend's own file.
+            fs::remove_file(&target).map_err(io_err(&target, "remove new file"))?;
+            remove_empty_parents(dir, &rel);
+        }
+    }
+    if fs::symlink_metadata(&saved_manifest).is_ok() {
+        let to = state.join(MANIFEST);
+        fs::rename(&saved_manifest, &to).map_err(io_err(&to, "put back"))?;
+    }
+    let _ = fs::remove_dir_all(&staging);
+    let _ = fs::remove_dir_all(&backup);
+    Ok(())
+}
+
+/// Before the commit point: a hard link under `backup/` to every file the
+/// journal replaces or deletes, and to the manifest, so a journal that
+/// fails half-way can be rolled back. Links cost no space and no copy; a
+/// file that cannot be linked (a file system without hard links) is simply
+/// not backed up, and a failed roll-back falls back to [`give_up`].
+fn back_up(dir: &Path, journal: &Journal) {
+    let state = dir.join(STATE_DIR);
+    let backup = state.join(BACKUP);
+    let _ = fs::remove_dir_all(&backup);
+    let link = |from: &Path, rel: &Path| {
+        let to = backup.join(rel);
+        if fs::symlink_metadata(from).is_ok_and(|m| m.is_file()) {
+            if let Some(parent) = to.parent() {
+                let _ = fs::create_dir_all(parent);
+            }
+            let _ = fs::hard_link(from, &to);
+        }
+    };
+    for p in journal.write.iter().chain(&journal.delete) {
+        if let Ok(rel) = check_relative(p) {
+            link(&dir.join(&rel), &rel);
+        }
+    }
+    link(&state.join(MANIFEST), Path::new(BACKUP_MANIFEST));
+}
+
+/// A journal that can be neither applied nor rolled back: rather than fail
+/// every later run at recovery, drop it and the
 /// staging directory, and leave a manifest that makes the output stale (no
 /// fingerprint) and lists, besides the old files, every path the journal
 /// may have written, so the next commit may replace them. Best effort: this
@@ -245,12 +373,14 @@ fn give_up(dir: &Path, j: &Journal) {
     }
     let _ = fs::remove_file(state.join(JOURNAL));
     let _ = fs::remove_dir_all(state.join(STAGING));
+    let _ = fs::remove_dir_all(state.join(BACKUP));
 }
 
 /// Removes the staging directory of a commit that failed before its commit
 /// point: on a full disk it holds the space the next attempt needs.
 fn discard_staging(dir: &Path) {
     let _ = fs::remove_dir_all(dir.join(STATE_DIR).join(STAGING));
+    let _ = fs::remove_dir_all(dir.join(STATE_DIR).join(BACKUP));
 }
 
 /// Deletes the stale files, moves the staged files into place, installs the
@@ -377,7 +507,8 @@ pub fn commit(
 /// apigend did not write in the way (unless `options.adopt`), a symlink
 /// inside `dir`, a directory the renames cannot change. On error before the
 /// commit point nothing in `dir` changed and no staging is left; after it,
-/// [`recover`] completes the commit or, failing that, marks `dir` stale.
+/// the commit is rolled back (or, failing that, `dir` is marked stale), and
+/// the error says which.
 pub fn commit_with(
     dir: &Path,
     files: &[GeneratedFile],
@@ -394,6 +525,7 @@ pub fn commit_with(
         Change::Nothing => {}
         Change::Manifest(bytes) => write_atomic(&dir.join(STATE_DIR).join(MANIFEST), bytes)?,
         Change::Files(journal) => {
+            back_up(dir, journal);
             sync_staged(dir, journal)
                 .inspect(|()| synced = t.elapsed())
                 .and_then(|()| publish(dir, journal))
@@ -1090,16 +1222,59 @@ mod tests {
         .unwrap();
         let Change::Files(journal) = change else { panic!("{change:?}") };
         publish(d.path(), &journal).unwrap();
-        // After the commit point, something appears in the way.
+        // After the commit point, something appears in the way; with no
+        // backups to roll back from (see the next test for those).
         fs::write(d.path().join("c"), "in the way").unwrap();
         let e = recover(d.path()).unwrap_err();
         assert!(e.to_string().contains("/c"), "{e}");
+        assert!(e.to_string().contains("marked stale"), "{e}");
         recover(d.path()).unwrap();
         assert!(!is_up_to_date(d.path(), "f1") && !is_up_to_date(d.path(), "f2"));
         fs::remove_file(d.path().join("c")).unwrap();
         commit(d.path(), &files(&[("a.ts", "a2"), ("c/x.ts", "x")]), "f2").unwrap();
         assert!(is_up_to_date(d.path(), "f2"));
         assert_eq!(tree(d.path()), tree_of(&[("a.ts", "a2"), ("c/x.ts", "x")]));
+    }
+
+    /// Issue 14: a journal that fails half-way (something the checks before
+    /// the commit point could not see appears in the way) is rolled back
+    /// from the hard-linked backups: replaced and deleted files come back,
+    /// new ones go, and the old output is whole, with nothing left behind.
+    #[test]
+    fn a_journal_that_fails_half_way_is_rolled_back() {
+        let d = tempfile::tempdir().unwrap();
+        let old: &[(&str, &str)] = &[("a.ts", "a"), ("b.ts", "b"), ("x/y.ts", "y")];
+        commit(d.path(), &files(old), "f1").unwrap();
+        let new: &[(&str, &str)] = &[("a.ts", "a2"), ("n.ts", "n"), ("z/c.ts", "c")];
+        let (_, change, _) = stage(d.path(), &files(new), "f2", CommitOptions::default()).unwrap();
+        let Change::Files(journal) = change else { panic!("{change:?}") };
+        back_up(d.path(), &journal);
+        sync_staged(d.path(), &journal).unwrap();
+        publish(d.path(), &journal).unwrap();
+        // Deletions, `a.ts` and `n.ts` go through; `z/c.ts` cannot.
+        fs::write(d.path().join("z"), "in the way").unwrap();
+        let e = recover(d.path()).unwrap_err();
+        assert!(e.to_string().contains("rolled back: the old output is whole"), "{e}");
+        fs::remove_file(d.path().join("z")).unwrap();
+        assert_eq!(tree(d.path()), tree_of(old));
+        assert!(is_up_to_date(d.path(), "f1"));
+        for left in [JOURNAL, ROLLBACK, STAGING, BACKUP] {
+            assert!(!d.path().join(STATE_DIR).join(left).exists(), "{left} left");
+        }
+        // Killed during a roll-back: the next recovery finishes it.
+        let (_, change, _) = stage(d.path(), &files(new), "f2", CommitOptions::default()).unwrap();
+        let Change::Files(journal) = change else { panic!("{change:?}") };
+        back_up(d.path(), &journal);
+        publish(d.path(), &journal).unwrap();
+        apply(d.path(), &journal).unwrap();
+        let state = d.path().join(STATE_DIR);
+        fs::rename(state.join(JOURNAL), state.join(ROLLBACK)).unwrap();
+        recover(d.path()).unwrap();
+        assert_eq!(tree(d.path()), tree_of(old));
+        assert!(is_up_to_date(d.path(), "f1"));
+        commit(d.path(), &files(new), "f2").unwrap();
+        assert_eq!(tree(d.path()), tree_of(new));
+        assert!(!state.join(BACKUP).exists());
     }
 
     /// Files with the size and mtime they were committed with are not read
