@@ -147,6 +147,16 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                 .map(|p| InstanceLock::try_acquire(&p))
             {
                 Ok(Ok(lock)) => Some(lock),
+                Ok(Err(LockError::Held(_))) if *adopt => {
+                    // The daemon runs with its own config: it would not
+                    // adopt, and the run would fail on the same files.
+                    return Err(format!(
+                        "{}: a daemon is watching this project, and `--adopt` cannot be handed \
+                         to it; set `adopt = true` in the config and reload it (SIGHUP), or stop \
+                         the daemon and run `apigend generate --adopt`",
+                        cli.config.display()
+                    ));
+                }
                 Ok(Err(LockError::Held(pid))) => {
                     eprintln!(
                         "apigend: a daemon{} is watching this project; asking it to regenerate",
