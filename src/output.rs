@@ -151,7 +151,8 @@ pub fn read_manifest(dir: &Path) -> Option<Manifest> {
 /// deleted or edited by hand makes the group stale).
 #[must_use]
 pub fn is_up_to_date(dir: &Path, fingerprint: &str) -> bool {
-    if dir.join(STATE_DIR).join(JOURNAL).exists() {
+    let state = dir.join(STATE_DIR);
+    if state.join(JOURNAL).exists() || state.join(ROLLBACK).exists() {
         return false;
     }
     let Some(m) = read_manifest(dir) else { return false };
