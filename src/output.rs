@@ -601,10 +601,15 @@ fn stage(
         to_write.push((rel, f));
         stats.written.push(f.path.clone());
     }
+    // A directory where apigend once wrote a file is the user's now: it
+    // leaves the manifest untouched.
     stats.deleted = old
         .files
         .keys()
-        .filter(|p| !manifest.files.contains_key(*p) && fs::symlink_metadata(dir.join(p)).is_ok())
+        .filter(|p| {
+            !manifest.files.contains_key(*p)
+                && fs::symlink_metadata(dir.join(p)).is_ok_and(|m| !m.is_dir())
+        })
         .cloned()
         .collect();
     preflight(dir, &old, &stats.written, &stats.deleted, options)?;
@@ -1197,6 +1202,17 @@ mod tests {
         assert!(e.path.ends_with("models") && e.to_string().contains("symlink"), "{e}");
         assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0, "wrote through it");
         fs::remove_file(d.path().join("models")).unwrap();
+
+        // A generated file the user replaced with a directory of their own
+        // is not deleted when the new version drops it.
+        commit(d.path(), &files(&[("a.ts", "a"), ("old", "o"), ("gone.ts", "g")]), "f1").unwrap();
+        fs::remove_file(d.path().join("gone.ts")).unwrap();
+        fs::create_dir_all(d.path().join("gone.ts")).unwrap();
+        fs::write(d.path().join("gone.ts/mine.txt"), "mine").unwrap();
+        commit(d.path(), &files(&[("a.ts", "a"), ("old", "o")]), "f1b").unwrap();
+        assert!(d.path().join("gone.ts/mine.txt").is_file());
+        assert!(is_up_to_date(d.path(), "f1b"));
+        fs::remove_dir_all(d.path().join("gone.ts")).unwrap();
 
         // `old` was apigend's: it becomes a directory.
         commit(d.path(), &files(&[("a.ts", "a2"), ("old/x.ts", "x")]), "f3").unwrap();
