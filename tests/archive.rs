@@ -37,8 +37,9 @@ fn versions(t: &TempDir) -> Vec<String> {
     list.lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect()
 }
 
-#[test]
-fn restore_brings_back_byte_identical_files_and_is_recorded() {
+/// The example project (`example/openapi.yaml`) in two groups, `core` and
+/// `billing`, with the archive on; and its spec.
+fn example_project() -> (TempDir, String) {
     let t = TempDir::new();
     let spec = std::fs::read_to_string(crate_root().join("example/openapi.yaml")).unwrap();
     t.create("openapi.yaml", &spec);
@@ -46,13 +47,21 @@ fn restore_brings_back_byte_identical_files_and_is_recorded() {
         "apigend.toml",
         "[spec]\npath = \"openapi.yaml\"\n[[groups]]\nname = \"core\"\napps = [\"accounts\", \"catalog\"]\n[[groups]]\nname = \"billing\"\napps = [\"billing\"]\n",
     );
+    (t, spec)
+}
+
+/// The example spec with a breaking change in each group.
+fn changed_in_both_groups(spec: &str) -> String {
+    spec.replace("name: {type: string, maxLength: 80}", "title: {type: string}")
+        .replace("last4: {type: string}", "last4: {type: integer}")
+}
+
+#[test]
+fn restore_brings_back_byte_identical_files_and_is_recorded() {
+    let (t, spec) = example_project();
     ok("generate v1", &run_apigend(t.path(), ["generate"]));
     let v1_files = outputs(&t.path().join("openapi"));
-    t.create(
-        "openapi.yaml",
-        spec.replace("name: {type: string, maxLength: 80}", "title: {type: string}")
-            .replace("last4: {type: string}", "last4: {type: integer}"),
-    );
+    t.create("openapi.yaml", changed_in_both_groups(&spec));
     ok("generate v2", &run_apigend(t.path(), ["generate"]));
     assert_ne!(v1_files, outputs(&t.path().join("openapi")));
     let ids = versions(&t);
@@ -167,19 +176,9 @@ impl jsonschema::Retrieve for Docs {
 /// `report.json` against `docs/report.schema.json`.
 #[test]
 fn a_version_report_validates_against_the_published_schemas() {
-    let t = TempDir::new();
-    let spec = std::fs::read_to_string(crate_root().join("example/openapi.yaml")).unwrap();
-    t.create("openapi.yaml", &spec);
-    t.create(
-        "apigend.toml",
-        "[spec]\npath = \"openapi.yaml\"\n[[groups]]\nname = \"core\"\napps = [\"accounts\", \"catalog\"]\n[[groups]]\nname = \"billing\"\napps = [\"billing\"]\n",
-    );
+    let (t, spec) = example_project();
     ok("generate v1", &run_apigend(t.path(), ["generate"]));
-    t.create(
-        "openapi.yaml",
-        spec.replace("name: {type: string, maxLength: 80}", "title: {type: string}")
-            .replace("last4: {type: string}", "last4: {type: integer}"),
-    );
+    t.create("openapi.yaml", changed_in_both_groups(&spec));
     ok("generate v2", &run_apigend(t.path(), ["generate"]));
     let ids = versions(&t);
     let version = t.path().join("openapi/archive").join(&ids[1]);

@@ -125,6 +125,22 @@ fn a_full_disk_never_blocks_a_commit_and_the_next_run_with_room_succeeds() {
     assert!(failed_commits > 0, "no size made a commit fail; the test tests nothing");
 }
 
+/// Two runs in a row each fail cleanly (exit 1, no panic) with an error
+/// that says each of `expect`, and leave no staging, journal or partial
+/// version: the second fails the same way, not at recovery.
+fn fails_twice_cleanly(p: &Project, expect: &[&str]) {
+    for attempt in 0..2 {
+        let out = p.generate();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "attempt {attempt}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for e in expect {
+            assert!(err.contains(e), "attempt {attempt}: `{e}` missing from:\n{err}");
+        }
+        assert_eq!(leftovers(&p.out()), Vec::<String>::new(), "attempt {attempt}");
+    }
+}
+
 /// A spec with app `items` and, when `orders`, app `orders` too.
 fn spec_with_orders(orders: bool) -> String {
     let mut s = good_spec("name");
@@ -163,16 +179,8 @@ fn a_file_apigend_did_not_write_is_never_replaced() {
     let in_the_way = p.dir.create("out/api/typescript/orders", "the user's own\n");
     let before = p.snapshot();
     p.write_spec(spec_with_orders(true));
-    for attempt in 0..2 {
-        let out = p.generate();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "attempt {attempt}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        assert!(err.contains("out/api/python/api/orders.py"), "attempt {attempt}: {err}");
-        assert!(err.contains("out/api/typescript/orders:"), "attempt {attempt}: {err}");
-        assert_eq!(p.snapshot(), before, "attempt {attempt}: something changed");
-        assert_eq!(leftovers(&p.out()), Vec::<String>::new(), "attempt {attempt}");
-    }
+    fails_twice_cleanly(&p, &["out/api/python/api/orders.py", "out/api/typescript/orders:"]);
+    assert_eq!(p.snapshot(), before, "something changed");
     fs::remove_file(theirs).unwrap();
     fs::remove_file(in_the_way).unwrap();
     util::assert_success("generate after moving them away", &p.generate());
@@ -255,21 +263,14 @@ fn a_generated_directory_that_cannot_be_changed_fails_before_the_commit_point() 
     let frozen = Frozen::new(&items);
     let Some(frozen) = frozen else { return };
     p.write_spec(spec_with_more_items());
-    for attempt in 0..2 {
-        let out = p.generate();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "attempt {attempt}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        assert!(err.contains("out/api/typescript/items: not writable"), "attempt {attempt}: {err}");
-        let ts = |s: &std::collections::BTreeMap<String, Vec<u8>>| {
-            s.iter()
-                .filter(|(k, _)| k.starts_with("out/api/typescript/"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(ts(&p.snapshot()), ts(&before), "attempt {attempt}: not the old output");
-        assert_eq!(leftovers(&p.out()), Vec::<String>::new(), "attempt {attempt}");
-    }
+    fails_twice_cleanly(&p, &["out/api/typescript/items: not writable"]);
+    let ts = |s: &std::collections::BTreeMap<String, Vec<u8>>| {
+        s.iter()
+            .filter(|(k, _)| k.starts_with("out/api/typescript/"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ts(&p.snapshot()), ts(&before), "not the old output");
     drop(frozen);
     util::assert_success("generate once it can be changed", &p.generate());
     assert_consistent(&p.out().join("api/typescript"));
