@@ -411,15 +411,15 @@ fn run_with(
         .into_par_iter()
         .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
             // What a killed commit left is finished or discarded now, also
-            // for a group that turns out up to date.
-            let recovered = if dir.join(output::STATE_DIR).is_dir() {
-                output::recover(&dir).map_err(|e| e.to_string())
-            } else {
-                Ok(())
-            };
-            let outcome = if let Err(e) = recovered {
-                Outcome::Failed(e)
-            } else if output::is_up_to_date(&dir, &fp) {
+            // for a group that turns out up to date. A journal that fails is
+            // rolled back (or the output marked stale), so this run goes on
+            // to regenerate it; its commit says what is still in the way.
+            if dir.join(output::STATE_DIR).is_dir()
+                && let Err(e) = output::recover(&dir)
+            {
+                tracing::warn!("{e}");
+            }
+            let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {
                 // A bug in a generator must not take the other groups (or
