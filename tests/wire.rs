@@ -377,7 +377,13 @@ fn check(
         );
     }
 
-    // A JSON media type with a binary schema is a download.
+    // A JSON media type with a binary schema is a download, and a download
+    // also accepts anything, at a low weight.
+    expect(
+        one('A', "/export/").and_then(|r| r.header("accept"))
+            == Some("application/json, */*;q=0.1"),
+        format!("export accept {:?}", one('A', "/export/").and_then(|r| r.header("accept"))),
+    );
     expect(
         report.steps.get("export").and_then(|v| v.as_str()) == Some(&hex(EXPORT)),
         format!("export returned {:?}", report.steps.get("export")),

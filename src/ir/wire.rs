@@ -74,15 +74,26 @@ pub fn json_preference(content_type: &str) -> u8 {
 
 /// The `Accept` header of an operation: the chosen media type of the
 /// success response, then those of the error responses, without repeats.
+///
+/// A download or text response also accepts anything at a low weight
+/// (`*/*;q=0.1`): a view that streams a file (Django's `FileResponse`)
+/// bypasses DRF's renderers, but DRF negotiates `Accept` against those
+/// renderers before the view runs and answers 406 when none of them
+/// produces `application/octet-stream`.
 #[must_use]
 pub fn accept(success: &Response, errors: &[Response]) -> Option<String> {
     let mut seen = BTreeSet::new();
-    let types: Vec<&str> = std::iter::once(success)
+    let mut types: Vec<&str> = std::iter::once(success)
         .chain(errors)
         .filter(|r| r.media != ResponseMedia::Empty && !r.content_type.is_empty())
         .map(|r| r.content_type.as_str())
         .filter(|ct| seen.insert(ct.to_ascii_lowercase()))
         .collect();
+    if matches!(success.media, ResponseMedia::Binary | ResponseMedia::Text)
+        && !types.iter().any(|t| t.starts_with("*/*"))
+    {
+        types.push("*/*;q=0.1");
+    }
     (!types.is_empty()).then(|| types.join(", "))
 }
 
@@ -312,6 +323,11 @@ mod tests {
             Some("application/vnd.zeta+json, application/problem+json")
         );
         assert_eq!(accept(&response(ResponseMedia::Empty, ""), &[]), None);
+        // DRF refuses a download whose type none of its renderers makes.
+        let file = response(ResponseMedia::Binary, "application/pdf");
+        assert_eq!(accept(&file, &[]).as_deref(), Some("application/pdf, */*;q=0.1"));
+        let any = response(ResponseMedia::Binary, "*/*");
+        assert_eq!(accept(&any, &[]).as_deref(), Some("*/*"));
     }
 
     #[test]

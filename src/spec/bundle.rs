@@ -409,14 +409,14 @@ mod tests {
     fn pointers_into_other_components_take_the_referrers_kind() {
         let (doc, _) = run(
             json!({"components": {
-                "parameters": {"state": {"name": "state", "in": "query",
-                    "schema": {"type": "string", "enum": ["a"]}}},
-                "responses": {"Error": {"description": "", "content": {"application/json":
-                    {"schema": {"type": "object"}}}}},
-                "schemas": {"S": {"type": "object", "properties": {
-                    "state": {"$ref": "#/components/parameters/state/schema"},
-                    "error": {"$ref": "#/components/responses/Error/content/application~1json/schema"}
-                }}}}}),
+            "parameters": {"state": {"name": "state", "in": "query",
+                "schema": {"type": "string", "enum": ["a"]}}},
+            "responses": {"Error": {"description": "", "content": {"application/json":
+                {"schema": {"type": "object"}}}}},
+            "schemas": {"S": {"type": "object", "properties": {
+                "state": {"$ref": "#/components/parameters/state/schema"},
+                "error": {"$ref": "#/components/responses/Error/content/application~1json/schema"}
+            }}}}}),
             &[],
         );
         let props = &doc["components"]["schemas"]["S"]["properties"];

@@ -53,7 +53,7 @@ class DocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="application/octet-stream",
+            accept="application/octet-stream, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -96,7 +96,7 @@ class DocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="text/plain",
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -116,7 +116,7 @@ class DocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="image/png",
+            accept="image/png, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -165,7 +165,7 @@ class AsyncDocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="application/octet-stream",
+            accept="application/octet-stream, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -208,7 +208,7 @@ class AsyncDocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="text/plain",
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -228,7 +228,7 @@ class AsyncDocumentsApi:
             params=[
                 ("path", "id", "simple", False, id),
             ],
-            accept="image/png",
+            accept="image/png, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )

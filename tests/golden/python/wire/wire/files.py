@@ -27,7 +27,7 @@ class FilesApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/export/",
-            accept="application/json",
+            accept="application/json, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -72,7 +72,7 @@ class AsyncFilesApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/export/",
-            accept="application/json",
+            accept="application/json, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )

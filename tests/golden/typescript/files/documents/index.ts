@@ -61,7 +61,7 @@ export class DocumentsApi {
         params: [
           { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
         ],
-        accept: "application/octet-stream",
+        accept: "application/octet-stream, */*;q=0.1",
       },
       options,
     );
@@ -91,7 +91,7 @@ export class DocumentsApi {
         params: [
           { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
         ],
-        accept: "text/plain",
+        accept: "text/plain, */*;q=0.1",
       },
       options,
     );
@@ -106,7 +106,7 @@ export class DocumentsApi {
         params: [
           { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
         ],
-        accept: "image/png",
+        accept: "image/png, */*;q=0.1",
       },
       options,
     );

@@ -22,7 +22,7 @@ export class FilesApi {
       {
         method: "GET",
         path: "/export/",
-        accept: "application/json",
+        accept: "application/json, */*;q=0.1",
       },
       options,
     );
