@@ -337,6 +337,107 @@ mod tests {
         assert_eq!(response_media(ResponseMedia::Json, &text), ResponseMedia::Json);
     }
 
+    /// The rules applied by `lower` to a whole document.
+    const DOC: &str = r"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /search/:
+    get:
+      operationId: search_list
+      parameters:
+      - {name: Accept, in: header, required: true, schema: {type: string}}
+      - {name: X-Trace, in: header, schema: {type: string}}
+      requestBody:
+        content: {application/json: {schema: {type: object}}}
+      responses:
+        '200':
+          description: ''
+          content:
+            application/hal+json: {schema: {type: object}}
+            application/json: {schema: {type: object}}
+  /json-file/:
+    post:
+      operationId: json_file_create
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                meta: {type: object, properties: {blob: {type: string, format: binary}}}
+      responses:
+        '200':
+          description: ''
+          content: {application/json: {schema: {type: string, format: binary}}}
+  /upload/:
+    post:
+      operationId: upload_create
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                file: {type: string, format: binary}
+                files: {type: array, items: {type: string, format: binary}}
+      responses: {'204': {description: ''}}
+  /nested-upload/:
+    post:
+      operationId: nested_upload_create
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                part: {type: object, properties: {file: {type: string, format: binary}}}
+      responses: {'204': {description: ''}}
+";
+
+    fn lowered() -> Api {
+        crate::spec::read(DOC.as_bytes().to_vec(), "t.yaml", &|_| Err("no".into()), |d| {
+            crate::ir::lower::lower(d, &crate::ir::lower::AppRule::Tag)
+        })
+        .expect("the document lowers")
+        .1
+    }
+
+    #[test]
+    fn lowering_applies_the_wire_rules() {
+        let api = lowered();
+        let op = |id: &str| api.operations.iter().find(|o| o.operation_id == id).expect(id);
+        let search = op("search_list");
+        let names: Vec<&str> = search.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["X-Trace"], "Accept is ignored");
+        assert!(search.body.is_none(), "the body on GET is dropped");
+        assert_eq!(search.success.content_type, "application/json");
+        assert_eq!(search.accept.as_deref(), Some("application/json"));
+        let download = op("json_file_create");
+        assert_eq!(download.success.media, ResponseMedia::Binary);
+        let warned = |needle: &str| api.warnings.iter().any(|w| w.contains(needle));
+        assert!(warned("GET /search/ (search_list)"), "{:?}", api.warnings);
+        assert!(
+            warned(
+                "(json_file_create): the application/json request body has a binary field `meta.blob`"
+            ),
+            "{:?}",
+            api.warnings
+        );
+        assert!(
+            warned(
+                "(nested_upload_create): the multipart/form-data request body has a binary field `part.file`"
+            ),
+            "{:?}",
+            api.warnings
+        );
+        assert!(
+            !warned("(upload_create)"),
+            "top-level files are what multipart is for: {:?}",
+            api.warnings
+        );
+    }
+
     #[test]
     fn bodies_on_get_and_head_are_dropped_with_a_warning() {
         let w = drop_body_on(Method::Get, "/search/", "search_list").expect("a warning");
