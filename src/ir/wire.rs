@@ -125,8 +125,8 @@ pub fn drop_body_on(method: Method, path: &str, operation_id: &str) -> Option<St
 }
 
 /// Warnings for binary data a request body cannot carry as declared: a
-/// `format: binary` field inside a JSON body (JSON has no bytes; the
-/// TypeScript client would send `{}`), or inside an object that a multipart
+/// `format: binary` field inside a JSON or form-urlencoded body (neither has
+/// bytes; the TypeScript client would send `{}`), or inside an object that a multipart
 /// body sends as a JSON part. Top-level multipart files are what multipart
 /// is for and pass.
 #[must_use]
@@ -153,7 +153,8 @@ pub fn body_warnings(api: &Api) -> Vec<String> {
 fn nested_binary(api: &Api, body: &Body) -> Option<String> {
     let mut seen = BTreeSet::new();
     match body.media {
-        BodyMedia::Json => find_binary(api, &body.ty, "", &mut seen),
+        // Neither JSON nor `application/x-www-form-urlencoded` has bytes.
+        BodyMedia::Json | BodyMedia::Form => find_binary(api, &body.ty, "", &mut seen),
         BodyMedia::Multipart => {
             let TypeRef::Named(n) = &body.ty else { return None };
             let TypeKind::Object(o) = &api.types.get(n)?.kind else { return None };
@@ -168,7 +169,7 @@ fn nested_binary(api: &Api, body: &Body) -> Option<String> {
                 find_binary(api, inner, &p.name, &mut seen)
             })
         }
-        BodyMedia::Form | BodyMedia::Binary | BodyMedia::Text => None,
+        BodyMedia::Binary | BodyMedia::Text => None,
     }
 }
 
@@ -382,6 +383,14 @@ paths:
                 file: {type: string, format: binary}
                 files: {type: array, items: {type: string, format: binary}}
       responses: {'204': {description: ''}}
+  /form-file/:
+    post:
+      operationId: form_file_create
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, properties: {file: {type: string, format: binary}}}
+      responses: {'204': {description: ''}}
   /nested-upload/:
     post:
       operationId: nested_upload_create
@@ -428,6 +437,11 @@ paths:
             warned(
                 "(nested_upload_create): the multipart/form-data request body has a binary field `part.file`"
             ),
+            "{:?}",
+            api.warnings
+        );
+        assert!(
+            warned("(form_file_create): the application/x-www-form-urlencoded request body"),
             "{:?}",
             api.warnings
         );
