@@ -159,7 +159,9 @@ impl<'a> Lowerer<'a> {
                     if body.is_some()
                         && let Some(w) = crate::ir::wire::drop_body_on(method, &path, &operation_id)
                     {
-                        self.warnings.insert(w);
+                        if !self.body_holds_nothing(op) {
+                            self.warnings.insert(w);
+                        }
                         body = None;
                     }
                     let (success, errors) = self.responses(op, &hint);
