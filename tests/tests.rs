@@ -40,6 +40,9 @@ mod diff_rules;
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
 
+/// The clients as npm and Python packages installed into fresh consumers.
+mod packages;
+
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
 
