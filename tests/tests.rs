@@ -52,3 +52,7 @@ mod archive;
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;
+
+/// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
+/// files apigend did not write, leftovers of killed runs (issue 14).
+mod disk;
