@@ -555,8 +555,7 @@ impl Cause<'_> {
     /// Distinct endpoints the cause reaches (0 for a document-wide change).
     #[must_use]
     pub fn endpoints(&self) -> usize {
-        let mut keys: Vec<String> =
-            self.findings.iter().filter_map(|f| f.endpoint_key()).collect();
+        let mut keys: Vec<String> = self.findings.iter().filter_map(|f| f.endpoint_key()).collect();
         keys.sort_unstable();
         keys.dedup();
         keys.len()

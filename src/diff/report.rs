@@ -67,7 +67,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "request-parameter-enum-value-removed",
         "removed the enum values {values} of the {in} parameter {param}{at}",
     ),
-    ("request-parameter-enum-value-added", "added the enum values {values} to the {in} parameter {param}{at}"),
+    (
+        "request-parameter-enum-value-added",
+        "added the enum values {values} to the {in} parameter {param}{at}",
+    ),
     ("request-parameter-became-enum", "restricted the {in} parameter {param}{at} to an enum"),
     (
         "request-parameter-max-length-decreased",
@@ -90,10 +93,22 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("request-body-became-required", "made the request body required"),
     ("request-body-removed", "removed the request body"),
     ("request-body-media-type-removed", "removed the media type {media} from the request body"),
-    ("request-body-type-changed", "changed the type of the request body from {from} to {to}{origin}"),
-    ("request-body-one-of-removed", "removed the oneOf branches {values} of the request body{origin}"),
-    ("request-body-any-of-removed", "removed the anyOf branches {values} of the request body{origin}"),
-    ("request-body-enum-value-removed", "removed the enum values {values} of the request body{origin}"),
+    (
+        "request-body-type-changed",
+        "changed the type of the request body from {from} to {to}{origin}",
+    ),
+    (
+        "request-body-one-of-removed",
+        "removed the oneOf branches {values} of the request body{origin}",
+    ),
+    (
+        "request-body-any-of-removed",
+        "removed the anyOf branches {values} of the request body{origin}",
+    ),
+    (
+        "request-body-enum-value-removed",
+        "removed the enum values {values} of the request body{origin}",
+    ),
     ("request-body-became-enum", "restricted the request body to an enum{origin}"),
     ("request-body-became-not-nullable", "made the request body not nullable{origin}"),
     (
@@ -173,12 +188,18 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "response-property-became-optional",
         "made the property {property} of {resp} optional{origin}",
     ),
-    ("response-property-became-required", "made the property {property} of {resp} required{origin}"),
+    (
+        "response-property-became-required",
+        "made the property {property} of {resp} required{origin}",
+    ),
     (
         "response-property-became-nullable",
         "made the property {property} of {resp} nullable{origin}",
     ),
-    ("response-property-became-not-nullable", "made the property {property} of {resp} not nullable{origin}"),
+    (
+        "response-property-became-not-nullable",
+        "made the property {property} of {resp} not nullable{origin}",
+    ),
     ("response-body-became-nullable", "made the body of {resp} nullable{origin}"),
     (
         "response-property-type-changed",
@@ -208,11 +229,11 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "response-property-any-of-added",
         "added the anyOf branches {values} to the property {property} of {resp}{origin}",
     ),
-    ("response-body-any-of-added", "added the anyOf branches {values} to the body of {resp}{origin}"),
     (
-        "required-response-header-removed",
-        "removed the required header {header} from {resp}",
+        "response-body-any-of-added",
+        "added the anyOf branches {values} to the body of {resp}{origin}",
     ),
+    ("required-response-header-removed", "removed the required header {header} from {resp}"),
     ("api-security-added", "added the security requirement {security}"),
     ("api-global-security-added", "added the global security requirement {security}"),
     ("api-schema-removed", "removed the component schema {schema}"),
@@ -265,9 +286,12 @@ fn render_message(f: &Finding, style: Style, cause: bool) -> String {
     };
     // The cause of a change inside a component names the property as the
     // component has it.
-    let property = match (cause, f.get("local")) {
-        (true, Some(local)) => local,
-        _ => f.get("property").unwrap_or(""),
+    // A change at the root of a component (an enum component gaining a
+    // value) names the component itself.
+    let (property, origin) = match (cause, f.get("local"), f.get("component")) {
+        (true, Some(""), Some(component)) => (component, None),
+        (true, Some(local), component) => (local, component),
+        (_, _, component) => (f.get("property").unwrap_or(""), component),
     };
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = *template;
@@ -284,7 +308,7 @@ fn render_message(f: &Finding, style: Style, cause: bool) -> String {
                 }
             }
             "origin" => {
-                if let Some(c) = f.get("component") {
+                if let Some(c) = origin {
                     out.push_str(" (in ");
                     out.push_str(&quote(c));
                     out.push(')');

@@ -279,7 +279,6 @@ impl SchemaChange {
     }
 }
 
-
 /// `a.b[].c{*}` from path segments.
 fn dotted<'s>(segs: impl IntoIterator<Item = &'s str>) -> String {
     let mut out = String::new();
@@ -488,11 +487,11 @@ fn add_prop<'a>(props: &mut Vec<Prop<'a>>, p: Prop<'a>, override_existing: bool)
 
 fn view<'a>(doc: &Doc<'a>, node: &'a Value, at: &str, depth: usize) -> View<'a> {
     let s = |k: &str| node.get(k).and_then(Value::as_str);
-    let branches = |k: &str| {
-        node.get(k).and_then(Value::as_array).map(|a| (a.as_slice(), child(at, k)))
-    };
+    let branches =
+        |k: &str| node.get(k).and_then(Value::as_array).map(|a| (a.as_slice(), child(at, k)));
     let mut v = View {
-        ty: s("type"),
+        ty: s("type")
+            .or_else(|| node.get("enum").and_then(Value::as_array).and_then(|a| values_type(a))),
         format: s("format"),
         null_only: node.get(NULL_MARKER).is_some(),
         enumeration: node
@@ -607,6 +606,29 @@ fn merge_enum_union<'a>(doc: &Doc<'a>, v: &mut View<'a>, depth: usize) {
     }
 }
 
+/// The JSON type all the (non-null) values of an untyped enum share.
+fn values_type(values: &[Value]) -> Option<&'static str> {
+    let mut ty = None;
+    for v in values.iter().filter(|v| !v.is_null()) {
+        let t = match v {
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::Array(_) => "array",
+            _ => "object",
+        };
+        match ty {
+            None => ty = Some(t),
+            Some(prev) if prev == t => {}
+            Some("integer") if t == "number" => ty = Some("number"),
+            Some("number") if t == "integer" => {}
+            Some(_) => return None,
+        }
+    }
+    ty
+}
+
 fn enum_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -664,18 +686,49 @@ fn shape(doc: &Doc<'_>, v: &Value) -> (String, BTreeSet<String>) {
 }
 
 /// Two branches look alike: the same type and, for objects, at least half
-/// of their properties in common (Jaccard index). Higher is more alike.
+/// of the smaller one's properties in the other (so a branch that gained
+/// three optional properties still matches). Higher is more alike: the
+/// overlap, then the Jaccard index.
 fn similarity(a: &(String, BTreeSet<String>), b: &(String, BTreeSet<String>)) -> Option<f64> {
     if a.0 != b.0 {
         return None;
     }
     let union = a.1.union(&b.1).count();
+    let smaller = a.1.len().min(b.1.len());
     if union == 0 {
-        return Some(1.0);
+        return Some(2.0);
     }
+    let common = a.1.intersection(&b.1).count();
     #[allow(clippy::cast_precision_loss)] // property counts are small
-    let j = a.1.intersection(&b.1).count() as f64 / union as f64;
-    (j >= 0.5).then_some(j)
+    let (overlap, jaccard) = (common as f64 / smaller.max(1) as f64, common as f64 / union as f64);
+    (overlap >= 0.5).then_some(overlap + jaccard)
+}
+
+/// Every change only widens what the schema admits (the new side accepts
+/// every value the old one did, as far as the changes tell): branches or
+/// enum values added, a requirement or a bound dropped or loosened, an
+/// optional property added, `null` allowed.
+pub(crate) fn only_widens(changes: &[SchemaChange]) -> bool {
+    changes.iter().all(|c| match &c.kind {
+        SchemaChangeKind::OneOfAdded(_)
+        | SchemaChangeKind::AnyOfAdded(_)
+        | SchemaChangeKind::EnumValuesAdded(_)
+        | SchemaChangeKind::RequiredRemoved { .. }
+        | SchemaChangeKind::PropertyAdded { required: false, .. }
+        | SchemaChangeKind::BecameNotReadOnly { required: false, .. }
+        | SchemaChangeKind::NullableChanged { to: true, .. }
+        | SchemaChangeKind::PatternChanged { to: None, .. } => true,
+        SchemaChangeKind::MaxLengthChanged { from, to } => {
+            to.is_none() || from.zip(*to).is_some_and(|(f, t)| t >= f)
+        }
+        SchemaChangeKind::MaximumChanged { from, to } => {
+            to.is_none() || from.zip(*to).is_some_and(|(f, t)| t >= f)
+        }
+        SchemaChangeKind::MinimumChanged { from, to } => {
+            to.is_none() || from.zip(*to).is_some_and(|(f, t)| t <= f)
+        }
+        _ => false,
+    })
 }
 
 /// Compares schemas in both documents, caching per pair of components.
@@ -755,10 +808,17 @@ impl<'a> Differ<'a> {
         let mut out = self.body(oc, nc);
         self.depth -= 1;
         self.in_progress.remove(&key);
-        if let Some(name) = nc.name.or(oc.name) {
-            let name = ref_name(name);
+        // A change belongs to the innermost component its source is in: a
+        // union in an operation that became a component's schema changed in
+        // the operation, not in the component.
+        for r in [nc.name, oc.name].into_iter().flatten() {
+            let (name, at) = (ref_name(r), ref_pointer(r));
             for c in &mut out {
-                if c.origin.is_none() {
+                let (_, source) = c.source();
+                let inside = source.strip_prefix(at.as_str());
+                if c.origin.is_none()
+                    && inside.is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                {
                     c.origin = Some(name.clone());
                     c.local.clone_from(&c.path);
                 }
@@ -887,12 +947,22 @@ impl<'a> Differ<'a> {
             for (branches, any) in [(&vo.one_of, false), (&vo.any_of, true)] {
                 let Some((branches, at)) = branches else { continue };
                 let (twin, mut out) = self.twin(nc, branches, at, true)?;
-                let others = branches
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != twin)
-                    .map(|(_, b)| label(&self.old, b))
-                    .collect();
+                // A branch the plain schema still admits was folded into
+                // it, not removed (GitHub: `oneOf: [{labels: string[]},
+                // {labels: object[]}]` → `{labels: (string | object)[]}`).
+                let mut others = Vec::new();
+                for (i, b) in branches.iter().enumerate() {
+                    if i == twin {
+                        continue;
+                    }
+                    let bc = unwrap(&self.old, b, &format!("{at}/{i}"));
+                    if !only_widens(&self.cached(&bc, nc)) {
+                        others.push(label(&self.old, b));
+                    }
+                }
+                if others.is_empty() {
+                    return Some(out);
+                }
                 let kind = if any {
                     SchemaChangeKind::AnyOfRemoved(others)
                 } else {
@@ -1080,7 +1150,17 @@ impl<'a> Differ<'a> {
                     &format!("{oat}/{i}"),
                     &format!("{nat}/{j}"),
                 )),
-                None => removed.push(label(&self.old, &olds[i])),
+                None => {
+                    // Admitted as it is by a branch of the revision: merged
+                    // into it, nothing a client sends is refused.
+                    let oat_i = format!("{oat}/{i}");
+                    let admitted = (0..news.len()).any(|j| {
+                        only_widens(&self.schema(&olds[i], &news[j], &oat_i, &format!("{nat}/{j}")))
+                    });
+                    if !admitted {
+                        removed.push(label(&self.old, &olds[i]));
+                    }
+                }
             }
         }
         let added =

@@ -24,8 +24,8 @@ use serde_json::Value;
 
 use super::schema::{Differ, Direction, Doc};
 use super::{
-    ApiDiff, BodyDiff, Change, Endpoint, EndpointDiff, Header, MediaDiff, Param,
-    ParamDiff, RemovedEndpoint, ResponseDiff, blank_params,
+    ApiDiff, BodyDiff, Change, Endpoint, EndpointDiff, Header, MediaDiff, Param, ParamDiff,
+    RemovedEndpoint, ResponseDiff, blank_params,
 };
 use crate::spec::escape_pointer;
 
@@ -280,11 +280,7 @@ fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff
                     _ => Vec::new(),
                 };
                 if required.is_some() || !schema.is_empty() {
-                    e.params_modified.push(ParamDiff {
-                        param: np.param.clone(),
-                        required,
-                        schema,
-                    });
+                    e.params_modified.push(ParamDiff { param: np.param.clone(), required, schema });
                 }
             }
         }

@@ -1,7 +1,6 @@
 //! `api-global-security-added`: The document gained a global security requirement. WARN (oasdiff: INFO):
 //! unauthenticated callers of every operation may now be refused.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `api-global-security-added` in `d`.

@@ -2,7 +2,6 @@
 //! the wire is unchanged, but generated method names derive from it, so
 //! callers' code stops compiling.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `api-operation-id-removed` in `d`.

@@ -2,7 +2,6 @@
 //! (with no sunset date still ahead). INFO: users were warned; the generated
 //! method still disappears, hence the SDK flag.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `api-path-removed-with-deprecation` in `d`.

@@ -2,7 +2,6 @@
 //! ERR: every client calling it fails (404), and the generated method
 //! disappears without the warning a deprecation would have given.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `api-path-removed-without-deprecation` in `d`.

@@ -2,7 +2,6 @@
 //! is still ahead). INFO: users were warned; still SDK-breaking because the
 //! generated method disappears.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `api-removed-with-deprecation` in `d`.

@@ -1,7 +1,6 @@
 //! `api-removed-without-deprecation`: An operation disappeared from a path that still exists, without being
 //! deprecated first. ERR: callers fail, and their generated method is gone.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `api-removed-without-deprecation` in `d`.

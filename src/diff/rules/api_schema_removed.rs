@@ -1,7 +1,6 @@
 //! `api-schema-removed`: A component schema is gone. WARN (oasdiff: INFO): the wire may be fine,
 //! but the exported type disappears from the generated models.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `api-schema-removed` in `d`.
@@ -10,8 +9,7 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
         .iter()
         .map(|s| {
             let at = format!("/components/schemas/{}", crate::spec::escape_pointer(s));
-            Finding::new().pointer(at.clone()).source(Side::Base, at)
-                .arg("schema", s.clone())
+            Finding::new().pointer(at.clone()).source(Side::Base, at).arg("schema", s.clone())
         })
         .collect()
 }

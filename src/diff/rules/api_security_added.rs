@@ -1,7 +1,6 @@
 //! `api-security-added`: An operation gained a security requirement. WARN (oasdiff: INFO): callers
 //! without those credentials may now be refused.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `api-security-added` in `d`.

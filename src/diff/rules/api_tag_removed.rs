@@ -1,7 +1,6 @@
 //! `api-tag-removed`: An operation lost a tag. WARN (oasdiff: INFO): apps and groups are chosen
 //! by tag, so the generated method may move to another module.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `api-tag-removed` in `d`.

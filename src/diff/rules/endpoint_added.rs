@@ -1,6 +1,5 @@
 //! `endpoint-added`: An operation only the revision has. INFO: new methods break nobody.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `endpoint-added` in `d`.

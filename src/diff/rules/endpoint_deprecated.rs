@@ -1,7 +1,6 @@
 //! `endpoint-deprecated`: An operation became `deprecated: true`. INFO: nothing breaks yet; the
 //! generators mark the method `@deprecated`.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `endpoint-deprecated` in `d`.

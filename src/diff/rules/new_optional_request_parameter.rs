@@ -1,7 +1,6 @@
 //! `new-optional-request-parameter`: A new optional query, header or cookie parameter. INFO: old requests
 //! stay valid and the generated argument is optional.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `new-optional-request-parameter` in `d`.

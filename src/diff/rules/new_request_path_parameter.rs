@@ -1,7 +1,6 @@
 //! `new-request-path-parameter`: A path parameter the base did not declare. ERR: clients must now send a
 //! value they never had, and the generated signature gains an argument.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `new-request-path-parameter` in `d`.

@@ -1,7 +1,6 @@
 //! `new-required-request-parameter`: A new required query, header or cookie parameter. ERR: old requests lack
 //! it and are refused; the generated signature gains a required argument.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `new-required-request-parameter` in `d`.

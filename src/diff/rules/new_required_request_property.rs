@@ -2,7 +2,6 @@
 //! contract says clients must send it, oasdiff's position). ERR; the
 //! generated request model gains a required field.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `new-required-request-property` in `d`.

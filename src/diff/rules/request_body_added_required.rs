@@ -1,7 +1,6 @@
 //! `request-body-added-required`: An operation without a body now requires one. ERR: old requests lack it;
 //! the generated method gains a required argument.
 
-
 use crate::diff::{ApiDiff, BodyDiff, Finding, Side};
 
 /// The findings of `request-body-added-required` in `d`.

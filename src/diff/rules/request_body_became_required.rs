@@ -1,7 +1,6 @@
 //! `request-body-became-required`: An optional request body became required. ERR: requests without a body
 //! are refused; the generated argument becomes mandatory.
 
-
 use crate::diff::{ApiDiff, BodyDiff, Finding, Side};
 
 /// The findings of `request-body-became-required` in `d`.

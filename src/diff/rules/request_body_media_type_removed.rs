@@ -2,7 +2,6 @@
 //! parameters). ERR: clients sending it get 415; generated code that
 //! encodes it is wrong.
 
-
 use crate::diff::{ApiDiff, BodyDiff, Finding, Side};
 
 /// The findings of `request-body-media-type-removed` in `d`.

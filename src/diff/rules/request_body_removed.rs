@@ -1,7 +1,6 @@
 //! `request-body-removed`: An operation no longer takes a request body. ERR: what clients send is
 //! ignored or refused, and the generated argument disappears.
 
-
 use crate::diff::{ApiDiff, BodyDiff, Finding, Side};
 
 /// The findings of `request-body-removed` in `d`.

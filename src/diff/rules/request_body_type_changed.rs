@@ -7,7 +7,9 @@ use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 /// The findings of `request-body-type-changed` in `d`.
 pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
     super::in_requests(d, true, |k| match k {
-        SchemaChangeKind::TypeChanged { from, to } => Some(vec![("from", from.clone()), ("to", to.clone())]),
+        SchemaChangeKind::TypeChanged { from, to } => {
+            Some(vec![("from", from.clone()), ("to", to.clone())])
+        }
         _ => None,
     })
 }

@@ -1,7 +1,6 @@
 //! `request-parameter-became-required`: An optional parameter became required. ERR: requests without it are now
 //! refused, and the generated argument becomes mandatory.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `request-parameter-became-required` in `d`.

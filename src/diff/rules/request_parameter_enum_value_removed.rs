@@ -1,7 +1,6 @@
 //! `request-parameter-enum-value-removed`: A parameter no longer accepts some of its enum values. ERR: clients
 //! sending them are refused; the generated literal union shrinks.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-parameter-enum-value-removed` in `d`.

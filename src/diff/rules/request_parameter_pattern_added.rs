@@ -1,7 +1,6 @@
 //! `request-parameter-pattern-added`: A parameter gained a `pattern`. ERR (oasdiff raised it from WARN): values
 //! that do not match are now refused. Wire-only.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-parameter-pattern-added` in `d`.

@@ -2,7 +2,6 @@
 //! ignore it or refuse it, the document cannot tell; the argument
 //! disappears from the generated signature.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `request-parameter-removed` in `d`.

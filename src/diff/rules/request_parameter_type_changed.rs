@@ -2,7 +2,6 @@
 //! client sends in the old type are refused, and the argument's generated
 //! type changes.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-parameter-type-changed` in `d`.

@@ -3,7 +3,6 @@
 //! but Python callers pass it by keyword, so generated code breaks. Not an
 //! oasdiff id (its matching ignores the names); oasdiff-style.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `request-path-parameter-renamed` in `d`.
@@ -12,9 +11,7 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
         .iter()
         .flat_map(|e| {
             e.path_params_renamed.iter().map(move |c| {
-                super::at_endpoint(&e.endpoint)
-                    .arg("from", c.from.clone())
-                    .arg("to", c.to.clone())
+                super::at_endpoint(&e.endpoint).arg("from", c.from.clone()).arg("to", c.to.clone())
             })
         })
         .collect()

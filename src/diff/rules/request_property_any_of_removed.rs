@@ -1,7 +1,6 @@
 //! `request-property-any-of-removed`: A request property's `anyOf` lost a branch. ERR: values of that shape are
 //! refused.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-property-any-of-removed` in `d`.

@@ -1,7 +1,6 @@
 //! `request-property-became-not-nullable`: A request property no longer accepts `null`. ERR: clients sending `null`
 //! are refused; `T | null` becomes `T` in the generated model.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-property-became-not-nullable` in `d`.

@@ -1,7 +1,6 @@
 //! `request-property-enum-value-removed`: A request property no longer accepts some enum values. ERR: clients
 //! sending them are refused; the generated literal union shrinks.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-property-enum-value-removed` in `d`.

@@ -1,7 +1,6 @@
 //! `request-property-max-length-decreased`: A request property's `maxLength` went down. ERR: longer values are
 //! refused. Wire-only.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-property-max-length-decreased` in `d`.

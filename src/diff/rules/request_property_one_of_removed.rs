@@ -1,7 +1,6 @@
 //! `request-property-one-of-removed`: A request property's `oneOf` lost a branch. ERR: values of that shape are
 //! refused.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `request-property-one-of-removed` in `d`.

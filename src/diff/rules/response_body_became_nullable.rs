@@ -1,7 +1,6 @@
 //! `response-body-became-nullable`: A response body may now be `null`. ERR: readers that dereference it
 //! break; the generated return type becomes `T | null`.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `response-body-became-nullable` in `d`.

@@ -1,18 +1,15 @@
 //! `response-body-type-changed`: A response body's type changed. ERR: readers break; the generated return
 //! type changes.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `response-body-type-changed` in `d`.
 pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
     d.response_body_changes()
         .filter_map(|(e, r, m, c)| match &c.kind {
-            SchemaChangeKind::TypeChanged { from, to } if !c.is_property() => Some(
-                super::at_response(e, r, m, c)
-                    .arg("from", from.clone())
-                    .arg("to", to.clone()),
-            ),
+            SchemaChangeKind::TypeChanged { from, to } if !c.is_property() => {
+                Some(super::at_response(e, r, m, c).arg("from", from.clone()).arg("to", to.clone()))
+            }
             _ => None,
         })
         .collect()

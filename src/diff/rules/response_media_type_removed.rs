@@ -2,7 +2,6 @@
 //! parameters). ERR: clients asking for it get something else; generated
 //! decoding breaks.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `response-media-type-removed` in `d`.
@@ -13,7 +12,10 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
             e.responses_modified.iter().flat_map(move |r| {
                 r.media_removed.iter().map(move |m| {
                     super::at_endpoint(&e.endpoint)
-                        .source(Side::Base, format!("{}/content/{}", r.old_at, crate::spec::escape_pointer(m)))
+                        .source(
+                            Side::Base,
+                            format!("{}/content/{}", r.old_at, crate::spec::escape_pointer(m)),
+                        )
                         .arg("status", r.status.clone())
                         .arg("media", m.clone())
                 })

@@ -1,7 +1,6 @@
 //! `response-optional-property-removed`: An optional response property is gone. WARN (as oasdiff): careful clients
 //! already handled its absence; the generated field still disappears.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `response-optional-property-removed` in `d`.

@@ -1,7 +1,6 @@
 //! `response-property-became-nullable`: A response property may now be `null`. ERR: widening a response breaks
 //! readers; `T` becomes `T | null` in the generated model.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `response-property-became-nullable` in `d`.

@@ -1,7 +1,6 @@
 //! `response-required-property-removed`: A required response property is gone (or became writeOnly). ERR: clients
 //! reading it break; the field disappears from the generated model.
 
-
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
 /// The findings of `response-required-property-removed` in `d`.

@@ -1,7 +1,6 @@
 //! `response-success-status-removed`: A 2xx status the operation returned is gone. ERR: clients (and the
 //! generated return type) expect it.
 
-
 use crate::diff::{ApiDiff, Finding, Side};
 
 /// The findings of `response-success-status-removed` in `d`.
@@ -10,8 +9,12 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
         .iter()
         .flat_map(|e| {
             e.responses_removed.iter().filter(|s| s.starts_with('2')).map(move |s| {
-                super::in_endpoint(e, Side::Base, &format!("/responses/{}", crate::spec::escape_pointer(s)))
-                    .arg("status", s.clone())
+                super::in_endpoint(
+                    e,
+                    Side::Base,
+                    &format!("/responses/{}", crate::spec::escape_pointer(s)),
+                )
+                .arg("status", s.clone())
             })
         })
         .collect()

@@ -1,7 +1,6 @@
 //! `sunset-deleted`: A deprecated operation lost its `x-sunset` date. ERR: clients planning
 //! around the date no longer know when it goes away.
 
-
 use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `sunset-deleted` in `d`.
@@ -11,8 +10,7 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
         .filter(|e| e.endpoint.deprecated)
         .filter_map(|e| match &e.sunset {
             Some(c) if c.to.is_none() => Some(
-                super::at_endpoint(&e.endpoint)
-                    .arg("sunset", c.from.clone().unwrap_or_default()),
+                super::at_endpoint(&e.endpoint).arg("sunset", c.from.clone().unwrap_or_default()),
             ),
             _ => None,
         })
