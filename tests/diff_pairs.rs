@@ -1,14 +1,18 @@
 //! The diff report on real pairs of consecutive API versions.
 //!
 //! The pairs live in `../shared/pairs/<name>/` (1–13 MB each, too large to
-//! copy into the repo); tests that need one say so and pass without
-//! checking anything when the folder is absent (a clone without the shared
-//! data). The two small drf-spectacular pairs are copied under
-//! `tests/diff_pairs/` (provenance in `tests/diff_pairs/sources.tsv`) and
-//! always run.
+//! copy into the repo); tests that need one say so on stderr ("skipped: …")
+//! when the folder is absent (a clone without the shared data), and fail
+//! instead when `APIGEND_REQUIRE_SHARED=1` (CI sets it). The two small
+//! drf-spectacular pairs are copied under `tests/diff_pairs/` (provenance
+//! in `tests/diff_pairs/sources.tsv`) and always run.
 //!
-//! Expectations come from reading each pair's `summary.txt` and
-//! `peer-optic.txt`, not from snapshotting this engine's output.
+//! Expectations come from reading each pair's `summary.txt`,
+//! `peer-optic.txt` and the documents, not from snapshotting this engine's
+//! output: the asserts below, and `tests/diff_pairs/expect/<pair>.txt`
+//! (rules that must appear, false positives that must not). Every pair
+//! also proves that each finding's `source` resolves in its document and
+//! that no two findings share a fingerprint.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,14 +22,141 @@ use apigend::diff::{self, Finding, Options, Report};
 fn shared_pair(name: &str) -> Option<PathBuf> {
     let dir = crate::util::crate_root().join("../shared/pairs").join(name);
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} not found (the shared pairs are not beside this clone)",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    assert!(
+        std::env::var("APIGEND_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "{} not found and APIGEND_REQUIRE_SHARED=1: the shared pairs must be beside this clone",
+        dir.display()
+    );
+    eprintln!("skipped: {} not found (the shared pairs are not beside this clone)", dir.display());
+    None
+}
+
+/// Every pair with an expectations file; each has a test below that calls
+/// [`check_pair`].
+const EXPECTED_PAIRS: &[&str] = &[
+    "authentik-765219b-to-413fc20",
+    "cvat-2.31.0-to-2.32.0",
+    "drfsp-fields-oas30-to-oas31",
+    "drfsp-versioning-accept-v1-to-v2",
+    "github-octokit-22.0.0-to-23.0.0",
+    "inventree-488-to-490",
+    "inventree-523-to-525",
+    "stripe-2019-05-23-to-2019-05-31",
+];
+
+#[test]
+fn every_expectations_file_names_a_checked_pair() {
+    let dir = crate::util::crate_root().join("tests/diff_pairs/expect");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read tests/diff_pairs/expect")
+        .filter_map(|e| {
+            let name = e.expect("dir entry").file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".txt").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, EXPECTED_PAIRS, "tests/diff_pairs/expect and EXPECTED_PAIRS differ");
+    let shared = crate::util::crate_root().join("../shared/pairs");
+    if let Ok(entries) = std::fs::read_dir(&shared) {
+        for e in entries.flatten().filter(|e| e.path().is_dir()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert!(names.contains(&name), "{name}: a shared pair without expectations");
+        }
+    }
+}
+
+/// A document as plain JSON, as its file has it.
+fn raw(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        serde_yaml_ng::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    })
+}
+
+/// The pair's expectations, every `source` resolving in its document, and
+/// unique fingerprints.
+fn check_pair(name: &str, dir: &Path, r: &Report) {
+    use std::collections::HashMap;
+    let mut failures = Vec::new();
+    let expect_path =
+        crate::util::crate_root().join("tests/diff_pairs/expect").join(format!("{name}.txt"));
+    let expect = std::fs::read_to_string(&expect_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display()));
+    for line in expect.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut words = line.splitn(3, ' ');
+        let (verb, rule) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let place = words.next();
+        let matching: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| rule == "*" || f.rule_id == rule)
+            .filter(|f| {
+                place.is_none_or(|p| {
+                    format!(
+                        "{} {}",
+                        f.method.as_deref().unwrap_or("-"),
+                        f.path.as_deref().unwrap_or("-")
+                    ) == p
+                })
+            })
+            .collect();
+        match verb {
+            "must" if matching.is_empty() => failures.push(format!("missing: {line}")),
+            "never" if !matching.is_empty() => failures.push(format!(
+                "false positive: {line}: {}",
+                diff::report::plain_message(matching[0])
+            )),
+            "must" | "never" => {}
+            _ => failures.push(format!("{}: bad line {line:?}", expect_path.display())),
+        }
+    }
+    let base = raw(&file_in(dir, "base"));
+    let revision = raw(&file_in(dir, "revision"));
+    let mut unresolved = 0;
+    for f in &r.findings {
+        let doc = match f.side {
+            diff::Side::Base => &base,
+            diff::Side::Revision => &revision,
+        };
+        if doc.pointer(&f.source).is_none() {
+            unresolved += 1;
+            if unresolved <= 10 {
+                failures.push(format!(
+                    "source {} does not resolve in the {}: {} {:?} {:?}",
+                    f.source,
+                    f.side.as_str(),
+                    f.rule_id,
+                    f.method,
+                    f.path
+                ));
+            }
+        }
+    }
+    let mut seen: HashMap<String, &Finding> = HashMap::new();
+    for f in &r.findings {
+        if let Some(other) = seen.insert(f.fingerprint(), f) {
+            failures.push(format!(
+                "fingerprint {} shared: {} {:?} {} and {} {:?} {}",
+                f.fingerprint(),
+                other.rule_id,
+                other.path,
+                other.pointer,
+                f.rule_id,
+                f.path,
+                f.pointer
+            ));
+        }
+    }
+    let causes = r.causes();
+    eprintln!(
+        "{name}: {} findings ({:?}), {} causes, {unresolved} unresolved sources",
+        r.findings.len(),
+        r.counts(),
+        causes.len()
+    );
+    assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
 }
 
 fn local_pair(name: &str) -> PathBuf {
@@ -100,6 +231,7 @@ fn has(r: &Report, rule: &str, method: &str, path: &str, arg: (&str, &str)) -> b
 fn inventree_488_to_490() {
     let Some(dir) = shared_pair("inventree-488-to-490") else { return };
     let r = report(&dir);
+    check_pair("inventree-488-to-490", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -152,6 +284,7 @@ fn inventree_488_to_490() {
 fn inventree_523_to_525() {
     let Some(dir) = shared_pair("inventree-523-to-525") else { return };
     let r = report(&dir);
+    check_pair("inventree-523-to-525", &dir, &r);
     let ordering = of(&r, "request-parameter-enum-value-removed");
     assert_eq!(ordering.len(), 1);
     assert_eq!(ordering[0].path.as_deref(), Some("/api/order/po-line/"));
@@ -218,6 +351,7 @@ fn inventree_523_to_525() {
 fn authentik_765219b_to_413fc20() {
     let Some(dir) = shared_pair("authentik-765219b-to-413fc20") else { return };
     let r = report(&dir);
+    check_pair("authentik-765219b-to-413fc20", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -271,6 +405,7 @@ fn authentik_765219b_to_413fc20() {
 fn cvat_2_31_to_2_32() {
     let Some(dir) = shared_pair("cvat-2.31.0-to-2.32.0") else { return };
     let r = report(&dir);
+    check_pair("cvat-2.31.0-to-2.32.0", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -338,6 +473,7 @@ fn cvat_2_31_to_2_32() {
 fn stripe_2019_05_23_to_05_31() {
     let Some(dir) = shared_pair("stripe-2019-05-23-to-2019-05-31") else { return };
     let r = report(&dir);
+    check_pair("stripe-2019-05-23-to-2019-05-31", &dir, &r);
     let removed = endpoints(&r, "api-path-removed-without-deprecation");
     assert_eq!(removed.len(), 4);
     assert!(removed.iter().all(|e| e.contains("/customer_balance_transactions")), "{removed:?}");
@@ -369,7 +505,9 @@ fn stripe_2019_05_23_to_05_31() {
 /// change, `id` integer → string(uuid), on both endpoints.
 #[test]
 fn drf_spectacular_accept_header_versioning() {
-    let r = report(&local_pair("drfsp-versioning-accept-v1-to-v2"));
+    let dir = local_pair("drfsp-versioning-accept-v1-to-v2");
+    let r = report(&dir);
+    check_pair("drfsp-versioning-accept-v1-to-v2", &dir, &r);
     assert!(has(&r, "response-property-type-changed", "GET", "/x/", ("property", "[].id")));
     assert!(has(&r, "response-property-type-changed", "GET", "/x/{id}/", ("property", "id")));
     let f = &of(&r, "response-property-type-changed")[0];
@@ -382,7 +520,9 @@ fn drf_spectacular_accept_header_versioning() {
 /// the same API in two spellings, so no finding at all.
 #[test]
 fn drf_spectacular_oas30_vs_oas31_is_no_change() {
-    let r = report(&local_pair("drfsp-fields-oas30-to-oas31"));
+    let dir = local_pair("drfsp-fields-oas30-to-oas31");
+    let r = report(&dir);
+    check_pair("drfsp-fields-oas30-to-oas31", &dir, &r);
     assert!(r.is_empty(), "{:#?}", r.findings);
 }
 
@@ -394,6 +534,7 @@ fn drf_spectacular_oas30_vs_oas31_is_no_change() {
 fn github_octokit_22_to_23() {
     let Some(dir) = shared_pair("github-octokit-22.0.0-to-23.0.0") else { return };
     let r = report(&dir);
+    check_pair("github-octokit-22.0.0-to-23.0.0", &dir, &r);
     let removed = of(&r, "api-path-removed-without-deprecation").len()
         + of(&r, "api-removed-without-deprecation").len()
         + of(&r, "api-path-removed-with-deprecation").len()

@@ -613,3 +613,11 @@ pub(crate) fn num(v: f64) -> String {
         },
     )
 }
+
+/// `number` → `integer`: every integer is a number, so a reader of the old
+/// type reads the new one (and a sender of the new one, `integer` →
+/// `number` the other way round, sends what the old accepted). The type
+/// rules do not report it in the direction where it narrows.
+pub(crate) fn narrows_number(from: &str, to: &str) -> bool {
+    from == "number" && to == "integer"
+}

@@ -1,5 +1,7 @@
 //! `response-body-type-changed`: A response body's type changed. ERR: readers break; the generated return
 //! type changes.
+//! `number` → `integer` is not reported: every integer is a number, so
+//! readers of the old type read the new one.
 
 use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 
@@ -7,7 +9,9 @@ use crate::diff::{ApiDiff, Finding, SchemaChangeKind};
 pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
     d.response_body_changes()
         .filter_map(|(e, r, m, c)| match &c.kind {
-            SchemaChangeKind::TypeChanged { from, to } if !c.is_property() => {
+            SchemaChangeKind::TypeChanged { from, to }
+                if !c.is_property() && !super::narrows_number(from, to) =>
+            {
                 Some(super::at_response(e, r, m, c).arg("from", from.clone()).arg("to", to.clone()))
             }
             _ => None,
