@@ -17,6 +17,7 @@
 //! the shell of `apigend diff`, which reads two files and today's date.
 
 pub mod cli;
+pub mod locate;
 pub mod report;
 pub mod rules;
 mod schema;
@@ -27,6 +28,7 @@ use std::cmp::Reverse;
 
 use serde::Serialize;
 
+pub use report::{Format, render};
 pub use schema::{SchemaChange, SchemaChangeKind, Side};
 
 /// How much a change matters, oasdiff's three levels.

@@ -646,6 +646,49 @@ fn rendered_reports_match_goldens_and_the_json_schema() {
     }
 }
 
+/// `--format github`: one annotation per ERR/WARN cause, pointing at the
+/// line of the spec where the change is, then the verdict; the step summary
+/// is appended, never overwritten.
+#[test]
+fn github_format_annotates_each_cause_at_its_line() {
+    use apigend::diff::report::{Context, Format, Labels, SpecFile, render};
+    let name = "drfsp-versioning-accept-v1-to-v2";
+    let dir = local_pair(name);
+    let r = report(&dir);
+    let base = std::fs::read_to_string(dir.join("base.yml")).unwrap();
+    let revision = std::fs::read_to_string(dir.join("revision.yml")).unwrap();
+    let ctx = Context {
+        labels: Labels { title: "x", base: "base.yml", revision: "revision.yml" },
+        files: &[],
+        base: Some(SpecFile { path: "specs/base.yml", text: &base }),
+        revision: Some(SpecFile { path: "specs/revision.yml", text: &revision }),
+    };
+    let out = render(&r, Format::Github, &ctx);
+    expectorate::assert_contents(format!("tests/diff_pairs/{name}/report.github.txt"), &out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        r.causes().iter().filter(|c| c.first().level != diff::Level::Info).count() + 1
+    );
+    let error = lines[0];
+    assert!(error.starts_with("::error file=specs/revision.yml,line="), "{error}");
+    let line: usize = error["::error file=specs/revision.yml,line=".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(revision.lines().nth(line - 1).unwrap().trim_start().starts_with("id:"), "line {line}");
+    assert!(lines[1].starts_with("::warning file=specs/base.yml,line="), "{}", lines[1]);
+    assert!(lines.last().unwrap().contains("BREAKING"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = tmp.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    apigend::diff::cli::append_to(&summary, "# report").unwrap();
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "earlier step\n# report\n");
+}
+
 fn assert_valid(json: &str) {
     let schema_path = crate::util::crate_root().join("docs/report.schema.json");
     let schema: serde_json::Value =

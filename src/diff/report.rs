@@ -766,6 +766,136 @@ pub fn render_text(report: &Report, labels: &Labels<'_>, files: &[FileChange]) -
     finish(t.render())
 }
 
+/// Output formats of a diff report (`apigend diff --format`, and `apigend
+/// check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text, causes first, for a terminal or a CI log.
+    #[default]
+    Text,
+    /// The `REPORT.md` layout.
+    Markdown,
+    /// The `report.json` layout (`docs/report.schema.json`).
+    Json,
+    /// GitHub Actions workflow commands: one `::error` (ERR) or `::warning`
+    /// (WARN) annotation per cause, with the spec's `file` and `line` where
+    /// known, then the verdict line. The caller appends the Markdown report
+    /// to `$GITHUB_STEP_SUMMARY` (`diff::cli::append_step_summary`).
+    Github,
+}
+
+/// A document a report was computed from, for annotations that point into
+/// it.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecFile<'a> {
+    /// The path the annotation names (as given on the command line, so
+    /// relative to the repository in CI).
+    pub path: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+/// What a rendering needs beside the report.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Title and the two sides' names.
+    pub labels: Labels<'a>,
+    /// Changed generated files (empty for `apigend diff`).
+    pub files: &'a [FileChange],
+    /// The base document, when the caller has its text.
+    pub base: Option<SpecFile<'a>>,
+    /// The revision, when the caller has its text.
+    pub revision: Option<SpecFile<'a>>,
+}
+
+/// The report in `format`: the one entry point for `apigend diff` and
+/// `apigend check`.
+#[must_use]
+pub fn render(report: &Report, format: Format, ctx: &Context<'_>) -> String {
+    match format {
+        Format::Text => render_text(report, &ctx.labels, ctx.files),
+        Format::Markdown => render_markdown(report, &ctx.labels, ctx.files),
+        Format::Json => render_json(report, &ctx.labels, ctx.files),
+        Format::Github => render_github(report, ctx),
+    }
+}
+
+/// Most endpoints an annotation names; the step summary lists them all.
+const ANNOTATION_ENDPOINTS: usize = 5;
+
+/// GitHub workflow commands: an annotation per ERR and WARN cause (INFO
+/// causes are counted in the last line, not annotated: an annotation asks
+/// for attention), then the verdict.
+#[must_use]
+pub fn render_github(report: &Report, ctx: &Context<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let causes = report.causes();
+    for c in &causes {
+        let f = c.first();
+        let command = match f.level {
+            Level::Err => "error",
+            Level::Warn => "warning",
+            Level::Info => continue,
+        };
+        let doc = match f.side {
+            super::Side::Base => ctx.base,
+            super::Side::Revision => ctx.revision,
+        };
+        let mut props = vec![];
+        if let Some(doc) = doc {
+            props.push(format!("file={}", escape_property(doc.path)));
+            if let Some(line) = super::locate::line_of(doc.text, &f.source) {
+                props.push(format!("line={line}"));
+            }
+        }
+        props.push(format!("title={}", escape_property(f.rule_id)));
+        let mut text = cause_message(f);
+        let mut endpoints: Vec<String> = c
+            .findings
+            .iter()
+            .filter_map(|f| Some(format!("{} {}", f.method.as_deref()?, f.path.as_deref()?)))
+            .collect();
+        endpoints.dedup();
+        if !endpoints.is_empty() {
+            let shown: Vec<&str> =
+                endpoints.iter().take(ANNOTATION_ENDPOINTS).map(String::as_str).collect();
+            let _ = write!(
+                text,
+                " ({}: {}",
+                plural(endpoints.len(), "endpoint", "endpoints"),
+                shown.join(", ")
+            );
+            if endpoints.len() > ANNOTATION_ENDPOINTS {
+                let _ = write!(text, ", and {} more", endpoints.len() - ANNOTATION_ENDPOINTS);
+            }
+            text.push(')');
+        }
+        let _ = writeln!(out, "::{command} {}::{}", props.join(","), escape_data(&text));
+    }
+    let _ = writeln!(
+        out,
+        "apigend diff {} -> {}: {}: {}",
+        ctx.labels.base,
+        ctx.labels.revision,
+        verdict(report, ctx.files),
+        counts_with_causes(report, causes.len())
+    );
+    out
+}
+
+/// A workflow command's message: `%`, CR and LF escaped (GitHub's
+/// `escapeData`), so a spec cannot end the command or start another.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`escape_data`], plus `:` and
+/// `,` (GitHub's `escapeProperty`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// A title is our label or a spec's `info.title`: plain words stay plain,
 /// anything Markdown could read as markup goes in a code span.
 fn code_if_needed(s: &str) -> String {
@@ -813,6 +943,12 @@ mod tests {
                 "message for unknown rule {id}"
             );
         }
+    }
+
+    #[test]
+    fn workflow_commands_cannot_be_injected() {
+        assert_eq!(escape_data("a\n::error::x%"), "a%0A::error::x%25");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 
     #[test]
