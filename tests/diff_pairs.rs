@@ -1,11 +1,12 @@
 //! The diff report on real pairs of consecutive API versions.
 //!
 //! The pairs live in `../shared/pairs/<name>/` (1–13 MB each, too large to
-//! copy into the repo); tests that need one say so on stderr ("skipped: …")
-//! when the folder is absent (a clone without the shared data), and fail
-//! instead when `APIGEND_REQUIRE_SHARED=1` (CI sets it). The two small
-//! drf-spectacular pairs are copied under `tests/diff_pairs/` (provenance
-//! in `tests/diff_pairs/sources.tsv`) and always run.
+//! copy into the repo). When a pair is absent (a clone without the shared
+//! data) the checks that need it skip and say so ([`crate::util::shared_dir`]:
+//! on stderr and in `scripts/test.sh`'s closing summary); with
+//! `APIGEND_REQUIRE_SHARED=1` (the project's CI) that is a failure. The two
+//! small drf-spectacular pairs are copied under `tests/diff_pairs/`
+//! (provenance in `tests/diff_pairs/sources.tsv`) and always run.
 //!
 //! Expectations come from reading each pair's `summary.txt`,
 //! `peer-optic.txt` and the documents, not from snapshotting this engine's
@@ -19,18 +20,10 @@ use std::time::Instant;
 
 use apigend::diff::{self, Finding, Options, Report};
 
+/// A pair under `../shared/pairs`, or `None` after recording the skip
+/// ([`crate::util::shared_dir`]).
 fn shared_pair(name: &str) -> Option<PathBuf> {
-    let dir = crate::util::crate_root().join("../shared/pairs").join(name);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("APIGEND_REQUIRE_SHARED").as_deref() != Ok("1"),
-        "{} not found and APIGEND_REQUIRE_SHARED=1: the shared pairs must be beside this clone",
-        dir.display()
-    );
-    eprintln!("skipped: {} not found (the shared pairs are not beside this clone)", dir.display());
-    None
+    crate::util::shared_dir(&format!("pairs/{name}"))
 }
 
 /// Every pair with an expectations file; each has a test below that calls
