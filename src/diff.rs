@@ -9,12 +9,19 @@
 //!    `walk` (paths, operations, parameters, bodies) and `schema` (resolved
 //!    schemas, refs followed with a visited set, an inline schema and an
 //!    equivalent `$ref` compared as equal).
-//! 2. The rules in [`rules`] (one per file, one registry in report order)
-//!    read the `ApiDiff` and return [`Finding`]s: data, no prose. All
-//!    wording lives in [`report`].
+//!    Every schema change carries where it is in both documents, so each
+//!    finding has a `source` pointer computed while walking, not guessed
+//!    afterwards.
+//! 2. The rules in [`rules`] (one table of id, level, SDK flag and check;
+//!    one check per file) read the `ApiDiff` and return [`Finding`]s at the
+//!    place of the change: data, no prose.
+//! 3. [`Report::causes`] fans the findings in to their causes (a change in
+//!    a component and every endpoint that reaches it), which the reports
+//!    print first. All wording lives in [`report`].
 //!
-//! Pure: no I/O, no clock. The one exception is [`cli::run_diff_command`],
-//! the shell of `apigend diff`, which reads two files and today's date.
+//! Pure: no I/O, no clock. The one exception is [`cli`], the shell of
+//! `apigend diff`, which reads two files, today's date and
+//! `$GITHUB_STEP_SUMMARY`.
 
 pub mod cli;
 pub mod locate;

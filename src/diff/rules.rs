@@ -2,11 +2,16 @@
 //! `rules/`, listed once in [`RULES`] in report order (oasdiff's
 //! `checker/rules.go`, ripgrep's `FLAGS`).
 //!
-//! A rule reads the structural [`ApiDiff`] and returns [`Finding`]s: where
-//! and the facts, no prose (that is `report.rs`). Its id is kebab-case in
-//! oasdiff's vocabulary and is never renamed once released; its level and
-//! SDK flag follow the table of research §1.7 ("Ours" column). The rows of
-//! that table that name a family become one rule per id.
+//! Rules are data: a row of [`RULES`] holds the id, level and SDK flag; the
+//! rule's file holds only its check and the doc comment that says why the
+//! level is what it is. A check reads the structural [`ApiDiff`] and returns
+//! [`Finding`]s: where (endpoint pointer and `source`) and the facts, no
+//! prose (that is `report.rs`). Ids are kebab-case in oasdiff's vocabulary
+//! and never renamed once released; levels and SDK flags follow the table of
+//! research §1.7 ("Ours" column), and oasdiff's where it says nothing. The
+//! rows of that table that name a family become one rule per id. Additions
+//! (`response-optional-property-added`, `api-schema-added`, …) are rules
+//! too, at INFO: a report that shows a change must not say there is none.
 //!
 //! Direction decides the level: narrowing what a client may send breaks it
 //! (`request-*` removals, new requirements, tighter constraints), and so
