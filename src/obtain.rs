@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::SpecSource;
 
+pub mod git;
+
 /// Why the spec could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ObtainError {

@@ -434,7 +434,12 @@ fn run_with(
     }
 }
 
-fn generate(api: &Api, language: Language, package: &str) -> Result<Vec<GeneratedFile>, String> {
+/// The files of one job: the code generator of `language` over a slice.
+pub(crate) fn generate(
+    api: &Api,
+    language: Language,
+    package: &str,
+) -> Result<Vec<GeneratedFile>, String> {
     match language {
         Language::TypeScript => codegen::typescript::generate(api),
         Language::Python => {

@@ -36,6 +36,9 @@ mod diff_rules;
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
 
+/// `apigend check --base`, the CI gate, in real git repositories.
+mod gate;
+
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
 
