@@ -197,11 +197,23 @@ pub fn obtain_at(src: &SpecSource, rev: &str) -> Result<AtRevision, GitError> {
             slashed(&rel)
         )));
     };
+    // The command runs where it runs in the work tree: spec.cwd, moved into
+    // the worktree. Run anywhere else, it would write the user's own files.
+    let rel_cwd = top
+        .canonicalize()
+        .ok()
+        .zip(src.cwd.canonicalize().ok())
+        .and_then(|(top, cwd)| cwd.strip_prefix(&top).ok().map(Path::to_path_buf))
+        .ok_or_else(|| {
+            GitError::Unsupported(format!(
+                "--base {rev}: spec.cwd {} is outside the repository at {}, so spec.command \
+                 cannot run in a worktree of it; compare with a file instead (--base FILE)",
+                src.cwd.display(),
+                top.display()
+            ))
+        })?;
     let worktree = Worktree::add(&top, &commit)?;
-    let cwd = match relative_to(&top, &src.cwd.join(".")) {
-        Some(rel_cwd) => worktree.dir.join(rel_cwd.parent().unwrap_or(Path::new(""))),
-        None => worktree.dir.clone(),
-    };
+    let cwd = worktree.dir.join(rel_cwd);
     let inside = SpecSource {
         path: Some(worktree.dir.join(&rel)),
         command: Some(command.clone()),
