@@ -256,3 +256,16 @@ fn a_group_that_matches_no_app_is_a_warning() {
     );
     assert!(!err.contains("group `core`"), "{err}");
 }
+
+/// `apigend diff` of a file that is not OpenAPI at all (a README with a
+/// `---` rule, which YAML reads as a second document) says so and names the
+/// file, instead of a YAML "more than one document" error.
+#[test]
+fn diff_of_a_file_that_is_not_openapi_says_so() {
+    let t = project();
+    t.create("README.md", "# Shop\n\nNotes: none\n\n---\n\nMore notes\n");
+    let out = run_apigend(t.path(), ["diff", "README.md", "openapi.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("README.md: not an OpenAPI document"), "{err}");
+}
