@@ -49,9 +49,10 @@ pub enum Command {
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
     },
-    /// The CI gate: fail when the generated clients are stale against the
-    /// spec, or when the API changed against a base at or above
-    /// `--fail-on`.
+    /// The CI gate: fail on stale clients, or on API changes against a base.
+    ///
+    /// Stale: the generated clients do not match the spec (each file is
+    /// named). API changes: against the base, at or above `--fail-on`.
     ///
     /// The base is a git revision (`origin/main`, a SHA, `HEAD~1`: the
     /// project's spec as of that commit, read from git when `spec.path` is
@@ -61,7 +62,6 @@ pub enum Command {
     ///
     /// Exit status: 0 clean; 1 stale output, or a change at or above
     /// `--fail-on`; 2 a usage, config, spec or git error.
-    #[command(verbatim_doc_comment)]
     Check {
         /// What to compare the spec with: a git revision, a spec file, or
         /// archive:VERSION|archive:latest.

@@ -321,3 +321,16 @@ fn github_and_json_formats() {
     assert_eq!(v["stale"][0]["group"], "shop");
     assert!(v["reports"][0]["changes"].as_array().is_some_and(|c| !c.is_empty()), "{v}");
 }
+
+/// `--help` documents the exit codes and the kinds of base.
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = util::run_apigend(Path::new("."), ["check", "--help"]);
+    let help = stdout(&out);
+    assert!(out.status.success(), "{help}");
+    for needle in
+        ["0 clean", "1 stale output", "2 a usage, config, spec or git error", "archive:latest"]
+    {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
