@@ -334,3 +334,37 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
 }
+
+/// A project in a subdirectory of its repository (a monorepo's `backend/`):
+/// spec.command runs in that subdirectory of the base's worktree.
+#[test]
+fn a_project_in_a_subdirectory_builds_its_base_there() {
+    let t = TempDir::new();
+    t.create(
+        "svc/apigend.toml",
+        "output_dir = \"openapi\"\n[spec]\npath = \"openapi.yaml\"\n\
+         command = [\"cp\", \"api.yaml\", \"openapi.yaml\"]\n[archive]\nenabled = false\n\
+         [languages]\npython = false\n[[groups]]\nname = \"shop\"\napps = [\"*\"]\n",
+    );
+    t.create("svc/.gitignore", "/openapi.yaml\n");
+    t.create("svc/api.yaml", BASE_API);
+    let svc = t.path().join("svc");
+    let git = |args: &[&str]| {
+        let out = Command::new("git").args(args).current_dir(t.path()).output().unwrap();
+        util::assert_success(&format!("git {}", args.join(" ")), &out);
+    };
+    git(&["init", "--quiet", "--initial-branch=main"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "CI"]);
+    util::assert_success("generate", &util::run_apigend(&svc, ["generate"]));
+    git(&["add", "--all"]);
+    git(&["commit", "--quiet", "-m", "main"]);
+    t.create("svc/api.yaml", breaking_api());
+    util::assert_success("generate", &util::run_apigend(&svc, ["generate"]));
+
+    let out = util::run_apigend(&svc, ["check", "--base", "main", "--fail-on", "ERR"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("in a temporary git worktree"), "{text}");
+    assert!(text.contains("response-required-property-removed"), "{text}");
+}
