@@ -165,7 +165,13 @@ pub fn check(cfg: &Config, req: &Request) -> Result<Checked, String> {
             vec![whole(&loaded, &old, path.display().to_string())?]
         }
         Some(Base::Git(rev)) => {
-            let at = git::obtain_at(&cfg.spec, rev).map_err(|e| e.to_string())?;
+            let at = git::obtain_at(&cfg.spec, rev).map_err(|e| match e {
+                // It was taken for a revision because no such file exists.
+                git::GitError::Git { .. } => {
+                    format!("--base {rev}: no such file, and as a git revision: {e}")
+                }
+                other => other.to_string(),
+            })?;
             let short = at.commit.get(..12).unwrap_or(&at.commit);
             notes.push(format!("base: {} ({short})", at.how));
             let origin = format!("{rev}:{}", spec_name(cfg));

@@ -272,6 +272,7 @@ fn errors_of_the_gate_exit_2() {
     let repo = Repo::new(false);
     let out = repo.check(&["--base", "no-such-branch", "--fail-on", "ERR"]);
     assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("--base no-such-branch: no such file"), "{}", stderr(&out));
     assert!(stderr(&out).contains("`no-such-branch` is not a commit"), "{}", stderr(&out));
     assert!(stderr(&out).contains("fetch-depth: 0"), "{}", stderr(&out));
 
