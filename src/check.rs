@@ -17,8 +17,8 @@ use serde_json::value::RawValue;
 
 use crate::archive::Archive;
 use crate::config::Config;
-use crate::diff::cli::{Format, append_step_summary, render, workflow_command};
-use crate::diff::report::{self as wording, Labels};
+use crate::diff::cli::{Format, append_step_summary};
+use crate::diff::report::{self as wording, Context, Labels, SpecFile};
 use crate::diff::{Level, Options, Report, compare, compare_with};
 use crate::obtain::git;
 use crate::output;
@@ -126,6 +126,27 @@ struct Compared {
     base: String,
     revision: String,
     report: Report,
+    /// The base document's path and text, for annotations that point into
+    /// it (none for archived slices).
+    base_file: Option<(String, String)>,
+    /// The same for the current spec.
+    revision_file: Option<(String, String)>,
+}
+
+impl Compared {
+    /// Renders the report as `apigend diff` does.
+    fn render(&self, format: Format) -> String {
+        fn spec(f: Option<&(String, String)>) -> Option<SpecFile<'_>> {
+            f.map(|(path, text)| SpecFile { path: path.as_str(), text: text.as_str() })
+        }
+        let ctx = Context {
+            labels: Labels { title: &self.title, base: &self.base, revision: &self.revision },
+            files: &[],
+            base: spec(self.base_file.as_ref()),
+            revision: spec(self.revision_file.as_ref()),
+        };
+        wording::render(&self.report, format, &ctx)
+    }
 }
 
 /// The outcome of a check, rendered.
@@ -161,8 +182,9 @@ pub fn check(cfg: &Config, req: &Request) -> Result<Checked, String> {
         None => Vec::new(),
         Some(Base::Archive(v)) => against_archive(cfg, &loaded, v, &mut notes)?,
         Some(Base::File(path)) => {
-            let old = crate::diff::cli::load(path)?;
-            vec![whole(&loaded, &old, path.display().to_string())?]
+            let (text, old) = crate::diff::cli::load(path)?;
+            let shown = path.display().to_string();
+            vec![whole(cfg, &loaded, &old, shown.clone(), Some((shown, text)))?]
         }
         Some(Base::Git(rev)) => {
             let at = git::obtain_at(&cfg.spec, rev).map_err(|e| match e {
@@ -177,7 +199,12 @@ pub fn check(cfg: &Config, req: &Request) -> Result<Checked, String> {
             let origin = format!("{rev}:{}", spec_name(cfg));
             let old = crate::spec::parse_typed(&at.bytes, &origin, &|rel| at.fetch(rel))
                 .map_err(|e| format!("the base spec at {rev}: {e}"))?;
-            vec![whole(&loaded, &old, format!("{rev} ({short})"))?]
+            let file = cfg
+                .spec
+                .path
+                .as_deref()
+                .map(|p| (shown(p), String::from_utf8_lossy(&at.bytes).into_owned()));
+            vec![whole(cfg, &loaded, &old, format!("{rev} ({short})"), file)?]
         }
     };
     let breaking = req.fail_on.is_some_and(|threshold| {
@@ -216,12 +243,24 @@ fn spec_name(cfg: &Config) -> String {
 
 /// The whole current document against the whole base document, as
 /// `apigend diff BASE SPEC` compares them.
-fn whole(loaded: &Loaded, old: &openapiv3::OpenAPI, base: String) -> Result<Compared, String> {
+fn whole(
+    cfg: &Config,
+    loaded: &Loaded,
+    old: &openapiv3::OpenAPI,
+    base: String,
+    base_file: Option<(String, String)>,
+) -> Result<Compared, String> {
     let new = loaded.doc.to_openapi().map_err(|e| e.to_string())?;
     let today = crate::diff::cli::today();
     let report = compare_with(old, &new, &Options { today: Some(&today), only_rule: None });
     let title = if new.info.title.is_empty() { "API".to_string() } else { new.info.title.clone() };
-    Ok(Compared { title, base, revision: "working tree".into(), report })
+    // The spec file as this check read it (spec.command has just written
+    // it), for annotations on its lines.
+    let revision_file = cfg.spec.path.as_deref().and_then(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        Some((shown(p), text))
+    });
+    Ok(Compared { title, base, revision: "working tree".into(), report, base_file, revision_file })
 }
 
 /// Each group's slice now against the slice archive version `id` recorded.
@@ -282,6 +321,8 @@ fn against_archive(
             base: version.id.clone(),
             revision: "spec".into(),
             report: compare(&old, &new),
+            base_file: None,
+            revision_file: None,
         });
     }
     Ok(out)
@@ -398,11 +439,15 @@ fn text(
         }
     }
     for c in compared {
-        let labels = Labels { title: &c.title, base: &c.base, revision: &c.revision };
         if c.report.findings.is_empty() {
             let _ = writeln!(out, "{}: no API changes against {}", c.title, c.base);
         } else {
-            out.push_str(&render(&c.report, &labels, format));
+            out.push_str(&c.render(format));
+            if format == Format::Github {
+                // The annotations go to the pull request; the log gets the
+                // whole report too.
+                out.push_str(&c.render(Format::Text));
+            }
         }
     }
     out
@@ -441,11 +486,20 @@ fn markdown(notes: &[String], fresh: &[String], stale: &[Stale], compared: &[Com
     }
     out.push('\n');
     for c in compared {
-        let labels = Labels { title: &c.title, base: &c.base, revision: &c.revision };
-        out.push_str(&render(&c.report, &labels, Format::Markdown));
+        out.push_str(&c.render(Format::Markdown));
         out.push('\n');
     }
     out
+}
+
+/// A GitHub Actions `::error` workflow command, escaped as the runner's
+/// toolkit does.
+fn annotation(title: &str, message: &str) -> String {
+    format!(
+        "::error title={}::{}\n",
+        wording::escape_property(title),
+        wording::escape_data(message)
+    )
 }
 
 /// One `::error` per stale file, on the file.
@@ -455,10 +509,10 @@ fn stale_annotations(s: &Stale) -> String {
     for (path, state) in &s.files {
         let file = shown(&s.dir.join(path));
         let message = format!("{file}: {} ({}); {REGENERATE}", state.as_str(), state.explain());
-        out.push_str(&workflow_command("error", &title, &message));
+        out.push_str(&annotation(&title, &message));
     }
     if let Some(n) = &s.note {
-        out.push_str(&workflow_command("error", &title, &format!("{n}; {REGENERATE}")));
+        out.push_str(&annotation(&title, &format!("{n}; {REGENERATE}")));
     }
     out
 }
@@ -490,8 +544,7 @@ struct JsonCheck<'a> {
 fn json(notes: &[String], stale: &[Stale], compared: &[Compared]) -> Result<String, String> {
     let mut reports = Vec::new();
     for c in compared {
-        let labels = Labels { title: &c.title, base: &c.base, revision: &c.revision };
-        let rendered = render(&c.report, &labels, Format::Json);
+        let rendered = c.render(Format::Json);
         reports.push(RawValue::from_string(rendered.trim_end().to_string()).map_err(|e| {
             format!("internal error: the report is not JSON ({e}); please report it")
         })?);

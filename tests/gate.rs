@@ -310,7 +310,13 @@ fn github_and_json_formats() {
         .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
-    assert!(text.contains("::error title=response-required-property-removed::"), "{text}");
+    // On the spec's line where the property was (file and line from the
+    // diff's renderer), and once per stale file.
+    assert!(
+        text.contains("::error file=openapi.yaml,line=")
+            && text.contains(",title=response-required-property-removed::"),
+        "{text}"
+    );
     assert!(text.contains("::error title=shop/typescript is stale::"), "{text}");
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("earlier step\n## Generated clients"), "{md}");
