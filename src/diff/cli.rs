@@ -88,7 +88,7 @@ pub fn append_to(path: &Path, markdown: &str) -> Result<(), String> {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
-        .open(&path)
+        .open(path)
         .map_err(|e| format!("{shown}: cannot open $GITHUB_STEP_SUMMARY: {e}"))?;
     file.write_all(markdown.as_bytes())
         .and_then(|()| file.write_all(b"\n"))

@@ -433,6 +433,9 @@ fn unwrap<'a>(doc: &Doc<'a>, v: &'a Value, at: &str) -> Core<'a> {
     c
 }
 
+/// Builds a branch change (`OneOfAdded`, `AnyOfRemoved`, …) from labels.
+type BranchKind = fn(Vec<String>) -> SchemaChangeKind;
+
 /// A list of union branches and the pointer of the list.
 type Branches<'a> = (&'a [Value], String);
 
@@ -889,10 +892,7 @@ impl<'a> Differ<'a> {
             if let (Some(a), Some(b)) = (pick(&vo), pick(&vn)) {
                 let (nested, added, removed) = self.branches(&a, &b);
                 out.extend(nested);
-                let (add_kind, remove_kind): (
-                    fn(Vec<String>) -> SchemaChangeKind,
-                    fn(Vec<String>) -> SchemaChangeKind,
-                ) = if any {
+                let (add_kind, remove_kind): (BranchKind, BranchKind) = if any {
                     (SchemaChangeKind::AnyOfAdded, SchemaChangeKind::AnyOfRemoved)
                 } else {
                     (SchemaChangeKind::OneOfAdded, SchemaChangeKind::OneOfRemoved)
@@ -1032,7 +1032,7 @@ impl<'a> Differ<'a> {
                         required: was_required,
                     },
                     &op.at,
-                    &news.iter().find(|(p, _)| p.name == op.name).map_or("", |(p, _)| &p.at),
+                    news.iter().find(|(p, _)| p.name == op.name).map_or("", |(p, _)| &p.at),
                 )),
                 Some((np, _)) => {
                     let is_required = vn.required.contains(np.name);
@@ -1074,6 +1074,9 @@ impl<'a> Differ<'a> {
     /// that compares equal (so an inline branch equals its extracted
     /// `$ref`), then the most similar branch of the same type. Returns
     /// (changes inside matched branches, labels added, labels removed).
+    // The passes walk the base's branches by index, pairing them with the
+    // revision's through `pair` and `used`.
+    #[allow(clippy::needless_range_loop)]
     fn branches(
         &mut self,
         olds: &Branches<'a>,

@@ -9,6 +9,6 @@ pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
     d.endpoints_removed
         .iter()
         .filter(|r| !r.path_removed && r.endpoint.deprecated && !super::before_sunset(d, r))
-        .map(|r| super::removed(r))
+        .map(super::removed)
         .collect()
 }

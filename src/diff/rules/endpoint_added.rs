@@ -4,5 +4,5 @@ use crate::diff::{ApiDiff, Finding};
 
 /// The findings of `endpoint-added` in `d`.
 pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
-    d.endpoints_added.iter().map(|e| super::at_endpoint(e)).collect()
+    d.endpoints_added.iter().map(super::at_endpoint).collect()
 }
