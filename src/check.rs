@@ -340,10 +340,11 @@ fn staleness(cfg: &Config, loaded: &Loaded) -> (Vec<String>, Vec<Stale>) {
             fresh.push(what);
             continue;
         }
-        let (files, note) = match pipeline::generate(&p.sliced, p.language, &p.package) {
-            Ok(generated) => stale_files(&p.dir, &generated),
-            Err(e) => (Vec::new(), Some(format!("the spec does not generate: {e}"))),
-        };
+        let (files, note) =
+            match pipeline::generate(&p.sliced, p.language, &p.package, p.package_file.as_ref()) {
+                Ok(generated) => stale_files(&p.dir, &generated),
+                Err(e) => (Vec::new(), Some(format!("the spec does not generate: {e}"))),
+            };
         let note = note.or_else(|| {
             files.is_empty().then(|| {
                 if p.dir.join(output::STATE_DIR).join("journal.json").exists() {

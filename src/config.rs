@@ -41,6 +41,12 @@ pub struct RawConfig {
     /// Which clients to generate.
     #[serde(default)]
     pub languages: RawLanguages,
+    /// Options of the TypeScript clients.
+    #[serde(default)]
+    pub typescript: RawTypeScript,
+    /// Options of the Python clients.
+    #[serde(default)]
+    pub python: RawPython,
     /// The groups; one group `api` with every app when absent.
     #[serde(default)]
     pub groups: Vec<RawGroup>,
@@ -121,6 +127,24 @@ fn yes() -> bool {
     true
 }
 
+/// `[typescript]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTypeScript {
+    /// Write a `package.json` beside each TypeScript client.
+    #[serde(default)]
+    pub package: bool,
+}
+
+/// `[python]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPython {
+    /// Write a `pyproject.toml` beside each Python package.
+    #[serde(default)]
+    pub package: bool,
+}
+
 /// `[[groups]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +167,9 @@ pub struct RawGroup {
     pub python_output: Option<String>,
     /// Python import name (default: the group name made an identifier).
     pub python_package: Option<String>,
+    /// npm package name, with `[typescript] package = true` (default:
+    /// `@<title>/<group>`, the title being the document's).
+    pub package_name: Option<String>,
 }
 
 /// `[watch]`.
@@ -247,6 +274,10 @@ pub struct Config {
     pub typescript: bool,
     /// Generate Python.
     pub python: bool,
+    /// Write `package.json` beside the TypeScript clients.
+    pub typescript_package: bool,
+    /// Write `pyproject.toml` beside the Python clients.
+    pub python_package_files: bool,
     /// Groups in file order.
     pub groups: Vec<Group>,
     /// Watcher settings.
@@ -303,6 +334,8 @@ pub struct Group {
     pub python_output: PathBuf,
     /// Python import name.
     pub python_package: String,
+    /// npm package name as configured; `None` takes the default.
+    pub package_name: Option<String>,
 }
 
 impl Group {
@@ -339,8 +372,17 @@ pub struct Archive {
 
 /// Top-level keys, so the environment can only reach real config keys and
 /// other `APIGEND_*` variables (used by tools and tests) are left alone.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["output_dir", "spec", "apps", "languages", "groups", "watch", "archive"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "output_dir",
+    "spec",
+    "apps",
+    "languages",
+    "typescript",
+    "python",
+    "groups",
+    "watch",
+    "archive",
+];
 
 /// Reads and validates a config file, with `APIGEND_*` environment overrides.
 ///
@@ -494,6 +536,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
             typescript_output: None,
             python_output: None,
             python_package: None,
+            package_name: None,
         }]
     } else {
         raw.groups
@@ -541,6 +584,14 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
                 if names::PY_KEYWORDS.contains(&p.as_str()) { format!("{p}_") } else { p }
             }
         };
+        if let Some(n) = &g.package_name
+            && !crate::codegen::package::is_npm_name(n)
+        {
+            return Err(format!(
+                "`{key}.package_name` = `{n}` is not a valid npm package name: use lowercase \
+                 letters, digits, `-`, `.` and `_`, optionally scoped as `@scope/name`"
+            ));
+        }
         let group_dir = output_dir.join(&g.name);
         groups.push(Group {
             typescript_output: match &g.typescript_output {
@@ -552,6 +603,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
                 None => group_dir.join("python"),
             },
             python_package: package,
+            package_name: g.package_name,
             matcher,
             name: g.name,
             apps: g.apps,
@@ -613,6 +665,8 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         apps_by,
         typescript: raw.languages.typescript,
         python: raw.languages.python,
+        typescript_package: raw.typescript.package,
+        python_package_files: raw.python.package,
         groups,
         watch,
         archive,

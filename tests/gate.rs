@@ -343,17 +343,24 @@ fn help_documents_the_exit_codes() {
 }
 
 /// A project in a subdirectory of its repository (a monorepo's `backend/`):
-/// spec.command runs in that subdirectory of the base's worktree.
+/// spec.command runs in that subdirectory of the base's worktree, and a
+/// program named by a relative path that git does not track (a virtualenv's
+/// `.venv/bin/python`; here an ignored script) is the work tree's own.
 #[test]
 fn a_project_in_a_subdirectory_builds_its_base_there() {
     let t = TempDir::new();
     t.create(
         "svc/apigend.toml",
         "output_dir = \"openapi\"\n[spec]\npath = \"openapi.yaml\"\n\
-         command = [\"cp\", \"api.yaml\", \"openapi.yaml\"]\n[archive]\nenabled = false\n\
+         command = [\"venv/bin/spectacular\"]\n[archive]\nenabled = false\n\
          [languages]\npython = false\n[[groups]]\nname = \"shop\"\napps = [\"*\"]\n",
     );
-    t.create("svc/.gitignore", "/openapi.yaml\n");
+    t.create("svc/.gitignore", "/openapi.yaml\n/venv/\n");
+    let script = t.create("svc/venv/bin/spectacular", "#!/bin/sh\ncp api.yaml openapi.yaml\n");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     t.create("svc/api.yaml", BASE_API);
     let svc = t.path().join("svc");
     let git = |args: &[&str]| {
@@ -372,6 +379,6 @@ fn a_project_in_a_subdirectory_builds_its_base_there() {
     let out = util::run_apigend(&svc, ["check", "--base", "main", "--fail-on", "ERR"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
-    assert!(text.contains("in a temporary git worktree"), "{text}");
+    assert!(text.contains("by `") && text.contains("in a temporary git worktree"), "{text}");
     assert!(text.contains("response-required-property-removed"), "{text}");
 }

@@ -39,6 +39,9 @@ mod diff_pairs;
 /// `apigend check --base`, the CI gate, in real git repositories.
 mod gate;
 
+/// The clients as npm and Python packages installed into fresh consumers.
+mod packages;
+
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
 

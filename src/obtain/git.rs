@@ -214,6 +214,18 @@ pub fn obtain_at(src: &SpecSource, rev: &str) -> Result<AtRevision, GitError> {
         })?;
     let worktree = Worktree::add(&top, &commit)?;
     let cwd = worktree.dir.join(rel_cwd);
+    // A program named by a relative path (`.venv/bin/python`) is usually an
+    // untracked virtualenv that the worktree does not have: use the work
+    // tree's own, so the base is built with the same interpreter.
+    let mut command = command.clone();
+    if let Some(program) = command.first_mut()
+        && program.contains('/')
+        && !Path::new(program.as_str()).is_absolute()
+        && !cwd.join(program.as_str()).exists()
+        && src.cwd.join(program.as_str()).exists()
+    {
+        *program = src.cwd.join(program.as_str()).to_string_lossy().into_owned();
+    }
     let inside = SpecSource {
         path: Some(worktree.dir.join(&rel)),
         command: Some(command.clone()),
