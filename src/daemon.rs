@@ -950,6 +950,9 @@ impl Daemon {
         for w in &report.warnings {
             tracing::warn!(run = summary.number, "{w}");
         }
+        if let Some(e) = &report.archive_error {
+            tracing::warn!(run = summary.number, "archive: {e}");
+        }
         if !report.unassigned_apps.is_empty() {
             tracing::warn!(
                 run = summary.number,

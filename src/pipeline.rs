@@ -6,6 +6,13 @@
 //! obtain or parse the spec stops the run before anything is written, so the
 //! last good output stays in place; a failure in one group does not stop the
 //! others.
+//!
+//! The clients come first: the archive is recorded after every commit, and
+//! a failure to record it (a full disk) is a warning, not a failed run; the
+//! next run that has room records the version. What a killed run left
+//! (output staging, archive `.tmp-*`) is removed before anything is
+//! written, up-to-date groups included, so it never holds space a commit
+//! needs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -81,7 +88,8 @@ pub struct RunReport {
     pub warnings: Vec<String>,
     /// The archive version this run recorded.
     pub archived: Option<String>,
-    /// Why recording the archive version failed.
+    /// Why recording the archive version failed: a warning, the clients
+    /// are committed.
     pub archive_error: Option<String>,
     /// Per changed group, its API change counts against the previous
     /// archive version (logged after the per-group lines).
@@ -89,11 +97,10 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// True when some job failed.
+    /// True when some job failed (the archive is best effort: not counted).
     #[must_use]
     pub fn failed(&self) -> bool {
-        self.archive_error.is_some()
-            || self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
+        self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
     }
 }
 
@@ -200,6 +207,13 @@ pub fn run_loaded(cfg: &Config, groups: &[&Group], mut loaded: Loaded, trigger: 
     let warnings = std::mem::take(&mut loaded.warnings);
     let spec_hash = loaded.doc.hash.clone();
     let archived = cfg.archive.is_some().then_some(loaded);
+    if let Some(a) = &cfg.archive {
+        // Before the commits: a partial version left by a kill holds space.
+        let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
+        if let Err(e) = archive.clean_leftovers() {
+            tracing::warn!("archive: {e}");
+        }
+    }
     let mut report = run_on(cfg, groups, api, spec_hash, warnings);
     if let Some(loaded) = archived {
         archive_step(cfg, &loaded, &mut report, trigger);
@@ -222,7 +236,11 @@ pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigg
     });
     match recorded {
         Ok(id) => report.archived = id,
-        Err(e) => report.archive_error = Some(e.to_string()),
+        Err(e) => {
+            report.archive_error = Some(format!(
+                "{e} (the clients are committed; the next run with room records the version)"
+            ));
+        }
     }
 }
 
@@ -427,11 +445,21 @@ fn run_with(
     unassigned.dedup();
     let mut warnings = warnings;
     warnings.extend(empty_groups(groups, &api));
+    let options = output::CommitOptions { adopt: cfg.adopt };
     // The slices hold all that generation needs.
     drop(api);
     let results: Vec<JobResult> = planned
         .into_par_iter()
         .map(|Planned { spec, sliced, language, dir, package, package_file, fingerprint: fp }| {
+            // What a killed commit left is finished or discarded now, also
+            // for a group that turns out up to date. A journal that fails is
+            // rolled back (or the output marked stale), so this run goes on
+            // to regenerate it; its commit says what is still in the way.
+            if dir.join(output::STATE_DIR).is_dir()
+                && let Err(e) = output::recover(&dir)
+            {
+                tracing::warn!("{e}");
+            }
             let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {
@@ -452,7 +480,7 @@ fn run_with(
                 });
                 tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated");
                 match generated {
-                    Ok(files) => match output::commit(&dir, &files, &fp) {
+                    Ok(files) => match output::commit_with(&dir, &files, &fp, options) {
                         Ok(stats) => {
                             tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated and committed");
                             Outcome::Written(stats)
