@@ -30,14 +30,33 @@ tools="$root/tests/tools"
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'scripts/test.sh: %s\n' "$*" >&2; exit 1; }
 
-sha() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+# The contents' hash, not the paths': a clone elsewhere (or a worktree)
+# with the same pins needs no reinstall.
+sha() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+# needs_install DIR WANT PROBE: whether DIR must be (re)installed. A DIR that
+# is a symlink (tools shared with another checkout) is never reinstalled
+# through the link, which would replace the other checkout's tools: a
+# mismatch there is a warning.
+needs_install() {
+    local dir="$1" want="$2" probe="$3"
+    if [[ -x "$probe" && "$(cat "$dir/.apigend-installed" 2>/dev/null)" == "$want" ]]; then
+        return 1
+    fi
+    if [[ -L "$dir" ]]; then
+        [[ -x "$probe" ]] || die "$dir is a symlink without $probe; remove the link to install the pinned tools here"
+        say "WARNING: $dir is a symlink whose tools do not match the pins here; using them as they are"
+        return 1
+    fi
+    return 0
+}
 
 # --- node tools (tsc) --------------------------------------------------------
 command -v node >/dev/null || die "node is not on PATH (Node 20+ is needed for tsc)"
 command -v npm >/dev/null || die "npm is not on PATH"
 node_stamp="$tools/node_modules/.apigend-installed"
 node_want="$(sha "$tools/package.json" "$tools/package-lock.json") $(node --version)"
-if [[ ! -x "$tools/node_modules/.bin/tsc" || "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]]; then
+if needs_install "$tools/node_modules" "$node_want" "$tools/node_modules/.bin/tsc"; then
     say "installing pinned node tools (npm ci in tests/tools)"
     (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error)
     printf '%s\n' "$node_want" >"$node_stamp"
@@ -58,7 +77,7 @@ done
 venv="$tools/.venv"
 py_stamp="$venv/.apigend-installed"
 py_want="$(sha "$tools/requirements.txt") $("$python" -c 'import sys; print(sys.version.split()[0])')"
-if [[ ! -x "$venv/bin/python" || "$(cat "$py_stamp" 2>/dev/null)" != "$py_want" ]]; then
+if needs_install "$venv" "$py_want" "$venv/bin/python"; then
     say "creating tests/tools/.venv from tests/tools/requirements.txt with $python"
     rm -rf "$venv"
     "$python" -m venv "$venv"

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::check;
 use crate::commands;
 use crate::config;
 use crate::daemon::{Writer, take_writer_lock};
@@ -53,13 +54,31 @@ pub enum Command {
         #[arg(long)]
         adopt: bool,
     },
-    /// Exit non-zero when the committed output is stale against the spec
-    /// (like `cargo fmt --check`), or when the API changed at or above
-    /// `--fail-on` against the newest archive version.
+    /// The CI gate: fail on stale clients, or on API changes against a base.
+    ///
+    /// Stale: the generated clients do not match the spec (each file is
+    /// named). API changes: against the base, at or above `--fail-on`.
+    ///
+    /// The base is a git revision (`origin/main`, a SHA, `HEAD~1`: the
+    /// project's spec as of that commit, read from git when `spec.path` is
+    /// tracked there, else built by `spec.command` in a temporary git
+    /// worktree), a spec file, or `archive:VERSION` / `archive:latest`.
+    /// Without `--base`, `--fail-on` compares with `archive:latest`.
+    ///
+    /// Exit status: 0 clean; 1 stale output, or a change at or above
+    /// `--fail-on`; 2 a usage, config, spec or git error.
     Check {
-        /// Also fail on API changes of this level or above.
+        /// What to compare the spec with: a git revision, a spec file, or
+        /// archive:VERSION|archive:latest.
+        #[arg(long, value_name = "REF|FILE|archive:VERSION")]
+        base: Option<String>,
+        /// Fail on API changes of this level or above.
         #[arg(long, value_enum, value_name = "LEVEL")]
         fail_on: Option<Level>,
+        /// Output format (`github`: annotations, and the Markdown report
+        /// appended to $GITHUB_STEP_SUMMARY).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Compare two spec files and report what changed and what breaks.
     Diff {
@@ -213,11 +232,27 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             print!("{}", out.text);
             Ok(out.exit_code())
         }
-        Command::Check { fail_on } => {
-            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
-            let (text, ok) = commands::check(&cfg, *fail_on)?;
-            print!("{text}");
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        Command::Check { base, fail_on, format } => {
+            let req = check::Request {
+                base: base.as_deref().map(check::Base::parse),
+                fail_on: *fail_on,
+                format: *format,
+            };
+            // Any error of the gate exits 2, apart from the 1 of a failed
+            // check, so CI can tell "breaking" from "broken".
+            let checked = config::load(&cli.config)
+                .map_err(|e| e.to_string())
+                .and_then(|cfg| check::check(&cfg, &req));
+            match checked {
+                Ok(c) => {
+                    print!("{}", c.text);
+                    Ok(c.exit_code())
+                }
+                Err(msg) => {
+                    eprintln!("apigend: {msg}");
+                    Ok(ExitCode::from(check::ERROR_EXIT))
+                }
+            }
         }
         Command::Archive(a) => {
             let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;

@@ -1,17 +1,12 @@
-//! The one-shot commands around the archive: `archive list|show|restore` and
-//! `check`. Each returns the text to print and whether it succeeded; `cli`
-//! prints and maps to exit codes.
+//! The one-shot commands around the archive: `archive list|show|restore`.
+//! Each returns the text to print; `cli` prints and maps to exit codes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::archive::{Archive, NewGroup, NewVersion, Version};
 use crate::config::Config;
-use crate::diff::report as wording;
-use crate::diff::{Level, compare};
 use crate::output;
-use crate::pipeline;
-use crate::slice::spec_slice;
 
 fn open_archive(cfg: &Config) -> Result<Archive, String> {
     let a = cfg.archive.as_ref().ok_or_else(|| {
@@ -161,58 +156,4 @@ pub fn archive_restore(cfg: &Config, id: &str, only: &[String]) -> Result<String
         let _ = writeln!(out, "recorded the restore as version {id}");
     }
     Ok(out)
-}
-
-/// `apigend check`: is the committed output what the spec generates now,
-/// and (with `fail_on`) did the API change at or above that level against
-/// the newest archive version? Returns the text and `true` when all is well.
-///
-/// # Errors
-/// A config or spec that cannot be loaded.
-pub fn check(cfg: &Config, fail_on: Option<Level>) -> Result<(String, bool), String> {
-    let loaded = pipeline::load_api(cfg).map_err(|e| e.to_string())?;
-    let groups: Vec<&crate::config::Group> = cfg.groups.iter().collect();
-    let mut out = String::new();
-    let mut ok = true;
-    for p in pipeline::plan(cfg, &groups, &loaded.api) {
-        let what = format!("{}/{}", p.spec.name, p.language.as_str());
-        if output::is_up_to_date(&p.dir, &p.fingerprint) {
-            let _ = writeln!(out, "{what}: up to date");
-        } else {
-            ok = false;
-            let _ = writeln!(
-                out,
-                "{what}: stale ({} does not match the spec; run `apigend generate`)",
-                p.dir.display()
-            );
-        }
-    }
-    if let Some(threshold) = fail_on {
-        let archive = open_archive(cfg)?;
-        let Some(latest) = archive.latest() else {
-            let _ =
-                writeln!(out, "no archive version to compare with; run `apigend generate` first");
-            return Ok((out, ok));
-        };
-        for g in &cfg.groups {
-            let Ok(bytes) =
-                std::fs::read(archive.path_of(&latest.id).join(&g.name).join("slice.json"))
-            else {
-                continue;
-            };
-            let ops = pipeline::group_operations(&loaded.ops, g);
-            let new_slice = serde_json::to_vec(&spec_slice(&loaded.doc, &ops)).unwrap_or_default();
-            let parse =
-                |b: &[u8]| crate::spec::parse_typed(b, "slice.json", &|_| Err(String::new()));
-            let (Ok(old), Ok(new)) = (parse(&bytes), parse(&new_slice)) else { continue };
-            let report = compare(&old, &new);
-            let _ = writeln!(out, "{}", wording::summary_line(&g.name, &report, 0));
-            if report.max_level().is_some_and(|m| m >= threshold) {
-                ok = false;
-                let labels = wording::Labels { title: &g.name, base: &latest.id, revision: "spec" };
-                out.push_str(&wording::render_text(&report, &labels, &[]));
-            }
-        }
-    }
-    Ok((out, ok))
 }

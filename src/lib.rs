@@ -38,6 +38,7 @@ pub fn tune_allocator() {
 }
 
 pub mod archive;
+pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod commands;

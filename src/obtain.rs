@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::SpecSource;
 
+pub mod git;
 pub mod process_group;
 
 /// Why the spec could not be had.

@@ -443,6 +443,8 @@ fn run_with(
         .collect();
     unassigned.sort();
     unassigned.dedup();
+    let mut warnings = warnings;
+    warnings.extend(empty_groups(groups, &api));
     let options = output::CommitOptions { adopt: cfg.adopt };
     // The slices hold all that generation needs.
     drop(api);
@@ -502,7 +504,38 @@ fn run_with(
     }
 }
 
-fn generate(
+/// A warning for each group whose `apps` globs match no app of the spec
+/// (a typo, or `billing_*` where the app is `billing`): it would otherwise
+/// quietly get a client without operations. Names the group, its globs and
+/// the apps the spec has.
+fn empty_groups(groups: &[&Group], api: &Api) -> Vec<String> {
+    let apps: std::collections::BTreeSet<&str> =
+        api.operations.iter().map(|o| o.app_origin.as_str()).collect();
+    groups
+        .iter()
+        .filter(|g| !apps.iter().any(|a| g.takes(a)))
+        .map(|g| {
+            let have = if apps.is_empty() {
+                "the spec has no operations".to_string()
+            } else {
+                format!(
+                    "the spec's apps are: {}",
+                    apps.iter().copied().collect::<Vec<_>>().join(", ")
+                )
+            };
+            format!(
+                "group `{}` matches no app (its apps: {}), so its clients have no operations; \
+                 {have}. Fix the group's `apps` globs",
+                g.name,
+                g.apps.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect()
+}
+
+/// The files of one job: the code generator of `language` over a slice,
+/// and the package file when asked for.
+pub(crate) fn generate(
     api: &Api,
     language: Language,
     package: &str,

@@ -161,15 +161,43 @@ pub fn parse_value(bytes: &[u8]) -> Result<Value, String> {
     let value = if trimmed.starts_with('{') {
         // serde_json refuses nesting deeper than 128 by itself.
         serde_json::from_str::<Value>(trimmed)
-            .map_err(|e| explain_limit(format!("invalid JSON: {e}")))?
+            .map_err(|e| not_openapi(trimmed, explain_limit(format!("invalid JSON: {e}"))))?
     } else {
         // serde_yaml_ng refuses nesting deeper than 128 and alias expansion
         // beyond its repetition limit (billion laughs) by itself.
         serde_yaml_ng::from_str::<Lenient>(trimmed)
-            .map_err(|e| explain_limit(format!("invalid YAML: {e}")))?
+            .map_err(|e| not_openapi(trimmed, explain_limit(format!("invalid YAML: {e}"))))?
             .0
     };
     Ok(value)
+}
+
+/// A syntax error in a file that has no top-level `openapi` (or `swagger`)
+/// key at all is reported as what it is: not an OpenAPI document (a README,
+/// a TOML file, a multi-document YAML stream), with the parser's complaint
+/// after it. A real spec with a typo keeps the plain syntax error.
+fn not_openapi(text: &str, syntax: String) -> String {
+    let keyed = |line: &str| {
+        let key = line.trim_start_matches(['"', '\'']);
+        ["openapi", "swagger"].iter().any(|k| {
+            key.strip_prefix(k).is_some_and(|rest| {
+                rest.trim_start_matches(['"', '\'']).trim_start().starts_with(':')
+            })
+        })
+    };
+    let looks_like_openapi = if text.starts_with('{') {
+        text.contains("\"openapi\"") || text.contains("\"swagger\"")
+    } else {
+        text.lines().any(keyed)
+    };
+    if looks_like_openapi {
+        syntax
+    } else {
+        format!(
+            "not an OpenAPI document: no top-level `openapi: 3.x` field, and it does not \
+             parse as one JSON or YAML document either ({syntax})"
+        )
+    }
 }
 
 /// The parsers' limit errors say which limit but not what to do (issue 7).
@@ -389,6 +417,21 @@ mod tests {
         let e = parse(b"openapi: 3.0.0\ninfo: [\n", "bad.yaml", &no_files).unwrap_err();
         assert!(e.to_string().starts_with("bad.yaml: invalid YAML"), "{e}");
         assert!(e.to_string().contains("line"), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_openapi_says_so() {
+        for (name, text) in [
+            ("README.md", "# Title\n\nSome: text\n---\nmore\n"),
+            ("Cargo.toml", "[package]\nname = \"x\"\n"),
+            ("a.json", "{\"hello\": [1,}"),
+        ] {
+            let e = parse(text.as_bytes(), name, &no_files).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{name}: not an OpenAPI document")), "{e}");
+        }
+        // A spec with a syntax error keeps the syntax error.
+        let e = parse(b"'openapi': 3.0.0\ninfo: [\n", "bad.yaml", &no_files).unwrap_err();
+        assert!(e.to_string().starts_with("bad.yaml: invalid YAML"), "{e}");
     }
 
     #[test]

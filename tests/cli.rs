@@ -244,3 +244,40 @@ fn failing_spec_command_is_reported_with_its_output() {
     assert!(err.contains("spec command") && err.contains("ImportError"), "{err}");
     assert_eq!(good, snapshot(&t.path().join("out")));
 }
+
+/// A group whose `apps` match no app of the spec (config.example.toml's
+/// `billing_*` where the app is `orders`) is a warning naming the group, its
+/// globs and the apps there are; the other group is generated as usual.
+#[test]
+fn a_group_that_matches_no_app_is_a_warning() {
+    let t = TempDir::new();
+    t.create("openapi.yaml", SPEC);
+    t.create(
+        "apigend.toml",
+        "output_dir = \"out\"\n[spec]\npath = \"openapi.yaml\"\n[archive]\nenabled = false\n\
+         [[groups]]\nname = \"core\"\napps = [\"users\", \"orders\"]\n\
+         [[groups]]\nname = \"billing\"\napps = [\"billing_*\"]\n",
+    );
+    let out = generate(&t);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("group `billing` matches no app (its apps: \"billing_*\")")
+            && err.contains("the spec's apps are: orders, users"),
+        "{err}"
+    );
+    assert!(!err.contains("group `core`"), "{err}");
+}
+
+/// `apigend diff` of a file that is not OpenAPI at all (a README with a
+/// `---` rule, which YAML reads as a second document) says so and names the
+/// file, instead of a YAML "more than one document" error.
+#[test]
+fn diff_of_a_file_that_is_not_openapi_says_so() {
+    let t = project();
+    t.create("README.md", "# Shop\n\nNotes: none\n\n---\n\nMore notes\n");
+    let out = run_apigend(t.path(), ["diff", "README.md", "openapi.yaml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("README.md: not an OpenAPI document"), "{err}");
+}

@@ -51,8 +51,9 @@ fn every_expectations_file_names_a_checked_pair() {
         .collect();
     names.sort();
     assert_eq!(names, EXPECTED_PAIRS, "tests/diff_pairs/expect and EXPECTED_PAIRS differ");
-    let shared = crate::util::crate_root().join("../shared/pairs");
-    if let Ok(entries) = std::fs::read_dir(&shared) {
+    if let Some(shared) = crate::util::shared_dir("pairs")
+        && let Ok(entries) = std::fs::read_dir(&shared)
+    {
         for e in entries.flatten().filter(|e| e.path().is_dir()) {
             let name = e.file_name().to_string_lossy().into_owned();
             assert!(names.contains(&name), "{name}: a shared pair without expectations");

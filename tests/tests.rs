@@ -40,6 +40,9 @@ mod diff_rules;
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
 
+/// `apigend check --base`, the CI gate, in real git repositories.
+mod gate;
+
 /// The clients as npm and Python packages installed into fresh consumers.
 mod packages;
 

@@ -100,7 +100,7 @@ const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Reads and parses one spec; relative `$ref`s resolve against its folder.
 /// Returns its text too (annotations point at lines of it).
-fn load(path: &Path) -> Result<(String, openapiv3::OpenAPI), String> {
+pub(crate) fn load(path: &Path) -> Result<(String, openapiv3::OpenAPI), String> {
     // Regular files only, capped, within a time-out (a FIFO would hang).
     let read = |p: &Path| {
         crate::obtain::read_file(p, crate::obtain::MAX_SPEC_BYTES, READ_TIMEOUT)

@@ -886,13 +886,15 @@ pub fn render_github(report: &Report, ctx: &Context<'_>) -> String {
 
 /// A workflow command's message: `%`, CR and LF escaped (GitHub's
 /// `escapeData`), so a spec cannot end the command or start another.
-fn escape_data(s: &str) -> String {
+#[must_use]
+pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// A workflow command's property value: as [`escape_data`], plus `:` and
 /// `,` (GitHub's `escapeProperty`).
-fn escape_property(s: &str) -> String {
+#[must_use]
+pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
