@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::SpecSource;
 
+pub mod warm;
+
 /// Why the spec could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ObtainError {
@@ -63,14 +65,17 @@ pub struct Obtained {
     pub origin: String,
 }
 
-/// Runs the spec command if there is one, then reads the file, or fetches
-/// the URL.
+/// Runs the spec command if there is one (in the warm worker when given one
+/// and `spec.warm` is on), then reads the file, or fetches the URL.
 ///
 /// # Errors
 /// See [`ObtainError`].
-pub fn obtain(src: &SpecSource) -> Result<Obtained, ObtainError> {
+pub fn obtain(src: &SpecSource, warm: Option<&warm::Warm>) -> Result<Obtained, ObtainError> {
     if let Some(cmd) = &src.command {
-        run_command(cmd, &src.cwd, src.timeout)?;
+        match warm.filter(|_| src.warm) {
+            Some(w) => w.run(cmd, &src.cwd, src.timeout)?,
+            None => run_command(cmd, &src.cwd, src.timeout)?,
+        }
     }
     if let Some(url) = &src.url {
         return fetch_url(url, src.timeout);
@@ -143,20 +148,36 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
         let _ = child.wait();
         let output =
             format!("{}{}", out.join().unwrap_or_default(), err.join().unwrap_or_default());
-        return Err(fail(
-            format!(
-                "timed out after {}s and was killed (raise spec.command_timeout if it is just slow)",
-                timeout.as_secs_f32()
-            ),
-            output,
-        ));
+        return Err(timed_out(argv, timeout, output));
     };
     let stdout = out.join().unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     if status.success() {
         return Ok(());
     }
-    Err(fail(format!("failed ({status})"), format!("{stdout}{stderr}")))
+    Err(failed(argv, status, format!("{stdout}{stderr}")))
+}
+
+/// The error of a command that exited unsuccessfully (shared with the warm
+/// worker, whose failures must read exactly the same).
+fn failed(argv: &[String], status: std::process::ExitStatus, output: String) -> ObtainError {
+    ObtainError::Command {
+        command: argv.join(" "),
+        what: format!("failed ({status})"),
+        stderr: output,
+    }
+}
+
+/// The error of a command killed at its time-out.
+fn timed_out(argv: &[String], timeout: Duration, output: String) -> ObtainError {
+    ObtainError::Command {
+        command: argv.join(" "),
+        what: format!(
+            "timed out after {}s and was killed (raise spec.command_timeout if it is just slow)",
+            timeout.as_secs_f32()
+        ),
+        stderr: output,
+    }
 }
 
 fn kill_group(child: &mut std::process::Child) {
