@@ -707,6 +707,24 @@ mod tests {
         assert!(e.message.contains("groups[0].name"), "{e}");
     }
 
+    /// `spec.warm` is on by default only for `python manage.py …`, can be
+    /// turned off (also from the environment), and asking for it on another
+    /// command is an error naming the key.
+    #[test]
+    fn warm_defaults_to_python_manage_py_only() {
+        let with = |cmd: &str, warm: &str, env: &[(&str, &str)]| {
+            load_str(&format!("[spec]\npath = \"x.yaml\"\ncommand = {cmd}\n{warm}"), env)
+        };
+        let django = r#"["python", "manage.py", "spectacular", "--file", "x.yaml"]"#;
+        assert!(with(django, "", &[]).unwrap().spec.warm);
+        assert!(!with(django, "warm = false", &[]).unwrap().spec.warm);
+        assert!(!with(django, "", &[("APIGEND_SPEC__WARM", "false")]).unwrap().spec.warm);
+        assert!(!with(r#"["make", "schema"]"#, "", &[]).unwrap().spec.warm);
+        assert!(!load_str("[spec]\npath = \"x\"\n", &[]).unwrap().spec.warm);
+        let e = with(r#"["make", "schema"]"#, "warm = true", &[]).unwrap_err();
+        assert!(e.message.contains("`spec.warm` = true needs `spec.command`"), "{e}");
+    }
+
     #[test]
     fn default_group_takes_every_app() {
         let c = load_str("[spec]\npath = \"x\"\n", &[]).unwrap();

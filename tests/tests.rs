@@ -45,3 +45,6 @@ mod archive;
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;
+
+/// The warm schema worker on a copy of the e2e Django backend (issue 15).
+mod warm;

@@ -98,6 +98,9 @@ struct Worker {
     watched: Vec<(PathBuf, Stamp)>,
     /// The end of the worker's own stderr, for the fallback warning.
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// The thread that reads it, joined once the worker is dead so the
+    /// warning has its last words.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The worker's first line.
@@ -180,14 +183,20 @@ impl Warm {
             Trouble::Fallback(why) => {
                 self.stop_locked(&mut state);
                 state.failures += 1;
-                if state.failures >= MAX_FAILURES {
+                // One warning per streak: the first failure says why; the
+                // next start is tried quietly, and a second failure turns
+                // the worker off until SIGHUP.
+                if state.failures == 1 {
                     tracing::warn!(
-                        "warm worker: {why}; turned off until the next SIGHUP, running the \
-                         command plainly (set spec.warm = false to silence this)"
+                        "warm worker: {why}; running the command plainly (set spec.warm = \
+                         false to always do so)"
                     );
-                    state.off = Some((key, why));
                 } else {
-                    tracing::warn!("warm worker: {why}; running the command plainly this time");
+                    tracing::debug!("warm worker: {why}; running the command plainly");
+                }
+                if state.failures >= MAX_FAILURES {
+                    tracing::debug!("warm worker: off until the next SIGHUP");
+                    state.off = Some((key, why));
                 }
                 run_command(argv, cwd, timeout.saturating_sub(start.elapsed()))
             }
@@ -219,7 +228,7 @@ impl Warm {
         };
         let request = serde_json::json!({ "argv": argv, "cwd": cwd });
         if let Err(e) = writeln!(w.stdin, "{request}").and_then(|()| w.stdin.flush()) {
-            return Trouble::Fallback(format!("it stopped listening ({e}){}", w.tail()));
+            return Trouble::Fallback(format!("it stopped listening ({e}){}", w.last_words()));
         }
         let line = match w.lines.recv_timeout(left()) {
             Ok(line) => line,
@@ -228,7 +237,7 @@ impl Warm {
                 return Trouble::Served(Err(super::timed_out(argv, timeout, String::new())));
             }
             Err(RecvTimeoutError::Disconnected) => {
-                return Trouble::Fallback(format!("it died during a run{}", w.tail()));
+                return Trouble::Fallback(format!("it died during a run{}", w.last_words()));
             }
         };
         let answer: Answer = match serde_json::from_str(&line) {
@@ -328,7 +337,7 @@ impl Worker {
         });
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail = Arc::clone(&stderr_tail);
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             // Bounded lines: a worker printing without newlines must not
             // grow this without end.
             for line in BufReader::new(stderr.take(64 << 20)).lines() {
@@ -341,16 +350,21 @@ impl Worker {
                 }
             }
         });
-        let mut worker =
-            Worker { key: key.clone(), child, stdin, lines, watched: Vec::new(), stderr_tail };
+        let mut worker = Worker {
+            key: key.clone(),
+            child,
+            stdin,
+            lines,
+            watched: Vec::new(),
+            stderr_tail,
+            stderr_reader: Some(stderr_reader),
+        };
         let ready = match worker.lines.recv_timeout(timeout) {
             Ok(line) => serde_json::from_str::<Ready>(&line).ok().filter(|r| r.ready),
             Err(_) => None,
         };
         let Some(ready) = ready else {
-            kill_group(i32::try_from(worker.child.id()).unwrap_or(0));
-            let _ = worker.child.wait();
-            return Err(format!("it did not start{}", worker.tail()));
+            return Err(format!("it did not start{}", worker.last_words()));
         };
         worker.learn(ready.watch);
         tracing::info!(
@@ -384,7 +398,13 @@ impl Worker {
             .map(|(p, _)| format!("{} changed", p.display()))
     }
 
-    fn tail(&self) -> String {
+    /// Kills the worker's group and returns the end of its stderr.
+    fn last_words(&mut self) -> String {
+        kill_group(i32::try_from(self.child.id()).unwrap_or(0));
+        let _ = self.child.wait();
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
         let t = self.stderr_tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if t.is_empty() {
             return String::new();

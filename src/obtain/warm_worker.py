@@ -277,7 +277,10 @@ def run_child(script, argv, cwd, out, err, learnt, private):
             tb = e.__traceback__
             while tb is not None and tb.tb_frame.f_code.co_filename != script:
                 tb = tb.tb_next
-            sys.excepthook(type(e), e, tb or e.__traceback__)
+            if tb is not None:
+                # The display reads the traceback from the exception.
+                e.__traceback__ = tb
+            sys.excepthook(type(e), e, e.__traceback__)
             code = 1
         try:
             import atexit
