@@ -43,6 +43,7 @@ pub fn compare_groups(
             continue;
         }
         let prev_dir = archive.path_of(&prev.id).join(group);
+        let pieces = crate::spec::PieceCache::new();
         let new_group = new.groups.get(group);
         let old_bytes = std::fs::read(prev_dir.join("slice.json")).ok();
         let new_bytes = new_group.map(|g| g.slice.as_bytes());
@@ -58,11 +59,15 @@ pub fn compare_groups(
                     ..Report::default()
                 }
             }
-            (old, Some(new)) => match (old.and_then(parse), parse(new)) {
-                (Some(old), Some(new)) => compare_with(&old, &new, &options),
-                (None, Some(new)) => compare_with(&empty_like(&new), &new, &options),
-                _ => continue,
-            },
+            // The two slices share most of their pieces: the new one reuses
+            // the old one's typing of every piece whose text is the same.
+            (old, Some(new)) => {
+                match (old.and_then(|b| parse(b, Some(&pieces))), parse(new, Some(&pieces))) {
+                    (Some(old), Some(new)) => compare_with(&old, &new, &options),
+                    (None, Some(new)) => compare_with(&empty_like(&new), &new, &options),
+                    _ => continue,
+                }
+            }
             (_, None) => continue,
         };
         // Only files whose hash differs are read and diffed; the manifests
@@ -118,8 +123,14 @@ fn info_version(bytes: &[u8]) -> String {
     serde_json::from_slice::<Doc>(bytes).map(|d| d.info.version).unwrap_or_default()
 }
 
-fn parse(bytes: &[u8]) -> Option<openapiv3::OpenAPI> {
-    crate::spec::parse_typed(bytes, "slice.json", &|_| Err("slices have no file refs".into())).ok()
+fn parse(
+    bytes: &[u8],
+    pieces: Option<&std::sync::Arc<crate::spec::PieceCache>>,
+) -> Option<openapiv3::OpenAPI> {
+    let no_files = |_: &str| Err("slices have no file refs".into());
+    crate::spec::read_cached(bytes.to_vec(), "slice.json", &no_files, pieces, |d| d.to_openapi())
+        .map(|(_, api)| api)
+        .ok()
 }
 
 /// A document with the same info and no operations: the base for a group
