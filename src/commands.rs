@@ -147,11 +147,15 @@ pub fn archive_restore(cfg: &Config, id: &str, only: &[String]) -> Result<String
         spec_hash: v.manifest.spec_hash.clone(),
         groups,
     };
+    let mut changes = Vec::new();
     let recorded = archive
         .record(&new, chrono::Utc::now(), |prev, manifest| {
-            crate::report::attach(&archive, prev, manifest, &new)
+            crate::report::attach(&archive, prev, manifest, &new, &mut changes)
         })
         .map_err(|e| e.to_string())?;
+    for c in &changes {
+        let _ = writeln!(out, "{}", c.line);
+    }
     if let Some(id) = recorded {
         let _ = writeln!(out, "recorded the restore as version {id}");
     }

@@ -84,6 +84,9 @@ pub struct RunReport {
     pub archived: Option<String>,
     /// Why recording the archive version failed.
     pub archive_error: Option<String>,
+    /// Per changed group, its API change counts against the previous
+    /// archive version (logged after the per-group lines).
+    pub changes: Vec<crate::report::ChangeSummary>,
 }
 
 impl RunReport {
@@ -144,7 +147,8 @@ pub fn load_api_cached(
     let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     let fetch = |rel: &str| -> Result<Vec<u8>, String> {
         let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
-        std::fs::read(base.join(rel)).map_err(|e| e.to_string())
+        crate::obtain::read_file(&base.join(rel), crate::obtain::MAX_SPEC_BYTES, cfg.spec.timeout)
+            .map_err(|e| e.to_string())
     };
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,
@@ -213,7 +217,7 @@ pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigg
     let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
     let recorded = archive.clean_leftovers().and_then(|()| {
         if archive.needs_version(&current_outputs(cfg)) {
-            archive_version(cfg, &archive, loaded, trigger)
+            archive_version(cfg, &archive, loaded, trigger, &mut report.changes)
         } else {
             Ok(None)
         }
@@ -258,6 +262,7 @@ pub fn archive_version(
     archive: &Archive,
     loaded: &Loaded,
     trigger: &str,
+    changes: &mut Vec<crate::report::ChangeSummary>,
 ) -> Result<Option<String>, crate::archive::ArchiveError> {
     let mut groups = BTreeMap::new();
     let mut outputs_of = current_outputs(cfg);
@@ -271,7 +276,7 @@ pub fn archive_version(
     let new =
         NewVersion { trigger: trigger.to_string(), spec_hash: loaded.doc.hash.clone(), groups };
     archive.record(&new, chrono::Utc::now(), |prev, manifest| {
-        crate::report::attach(archive, prev, manifest, &new)
+        crate::report::attach(archive, prev, manifest, &new, changes)
     })
 }
 
@@ -433,6 +438,7 @@ fn run_with(
         warnings,
         archived: None,
         archive_error: None,
+        changes: Vec::new(),
     }
 }
 

@@ -71,6 +71,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
                 stack.push(p);
             } else {
                 let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                // The project lock: every writer takes it and writes who it
+                // is into it; it is apigend's state, not output.
+                if rel == ".apigend/lock" {
+                    continue;
+                }
                 let meta = std::fs::metadata(&p).unwrap();
                 out.insert(rel, (std::fs::read(&p).unwrap(), meta.modified().unwrap()));
             }

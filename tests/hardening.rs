@@ -180,6 +180,20 @@ fn deep_yaml(n: usize) -> String {
     s
 }
 
+/// A schema nested `n` levels deep, as YAML flow mappings (unquoted keys,
+/// so only a YAML parser reads it). Block mappings take the indentation of
+/// every level on every line: 10,000 levels of them are 600 MB, past the
+/// size apigend reads at all.
+fn deep_yaml_flow(n: usize) -> String {
+    let mut s = spec_head("Deep");
+    s.push_str("    Deep: ");
+    s.push_str(&"{type: object, properties: {a: ".repeat(n));
+    s.push_str("{type: string}");
+    s.push_str(&"}}".repeat(n));
+    s.push('\n');
+    s
+}
+
 /// The same in JSON.
 fn deep_json(n: usize) -> String {
     format!(
@@ -272,13 +286,20 @@ fn yaml_alias_bomb_is_refused_and_output_kept() {
 }
 
 /// Issue 7: 10,000 levels of nesting, in YAML and in JSON, are refused
-/// with an error that says how deep is allowed; the output is kept.
+/// with an error that says how deep is allowed; the output is kept. (YAML
+/// block mappings 1,000 deep: 10,000 of them are too large to read, which
+/// `the_size_cap_applies_to_plain_reads` in `src/obtain.rs` covers.)
 #[test]
 fn ten_thousand_levels_of_nesting_are_refused_and_output_kept() {
     let p = Project::new(good_spec("name"));
     util::assert_success("first generate", &p.generate());
     let before = p.snapshot();
-    for (what, spec) in [("yaml", deep_yaml(10_000)), ("json", deep_json(10_000))] {
+    let cases = [
+        ("yaml block", deep_yaml(1_000)),
+        ("yaml flow", deep_yaml_flow(10_000)),
+        ("json", deep_json(10_000)),
+    ];
+    for (what, spec) in cases {
         p.write_spec(spec);
         let out = p.generate();
         assert_clean_failure(what, &out, &["nests deeper than 128 levels"]);
@@ -574,13 +595,17 @@ fn hostile_payloads_stay_inert_data() {
 /// Issue 7: names that are paths (`../../../etc/passwd`, `/etc`, `..`,
 /// `.apigend`), quoted, spaced, reserved or device names never become a
 /// path outside the output directory: the project holds nothing but the
-/// spec, the config and `out/`, and every generated path is plain.
+/// spec, the config, `out/` (the group's output, and the project lock) and
+/// every generated path is plain.
 #[test]
 fn hostile_names_write_nothing_outside_the_output_dir() {
     let p = generate_hostile("names.yaml");
     for f in util::files_under(p.path()) {
         assert!(
-            f == "openapi.yaml" || f == "apigend.toml" || f.starts_with("out/api/"),
+            f == "openapi.yaml"
+                || f == "apigend.toml"
+                || f == "out/.apigend/lock"
+                || f.starts_with("out/api/"),
             "a file outside the output dir: {f}"
         );
         for part in f.split('/') {

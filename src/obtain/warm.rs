@@ -18,9 +18,9 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Deserialize;
 
-use super::{ObtainError, run_command};
+use super::process_group::{self, GroupChild};
+use super::{ObtainError, program_in, run_command};
 
 /// The bootstrap, run as `python -c <it> <manage.py> <args…>`.
 const BOOTSTRAP: &str = include_str!("warm_worker.py");
@@ -90,7 +91,9 @@ fn stamp(p: &Path) -> Stamp {
 #[derive(Debug)]
 struct Worker {
     key: Key,
-    child: Child,
+    /// The worker, leader of its process group (registered, so the
+    /// daemon's shutdown kills it with every other spec command).
+    child: GroupChild,
     stdin: ChildStdin,
     lines: Receiver<String>,
     /// Every file whose change may make the preloaded modules stale, with
@@ -274,18 +277,7 @@ impl Warm {
     fn stop_locked(&self, state: &mut State) {
         self.pgid.store(0, Ordering::Release);
         if let Some(mut w) = state.worker.take() {
-            kill_group(i32::try_from(w.child.id()).unwrap_or(0));
-            let _ = w.child.wait();
-        }
-    }
-}
-
-impl Drop for Warm {
-    fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(mut w) = state.worker.take() {
-            kill_group(i32::try_from(w.child.id()).unwrap_or(0));
-            let _ = w.child.wait();
+            let _ = w.child.kill();
         }
     }
 }
@@ -305,25 +297,23 @@ impl Worker {
     /// Spawns the worker and waits for its "ready" line.
     fn start(key: &Key, argv: &[String], timeout: Duration) -> Result<Worker, String> {
         let t = Instant::now();
-        let mut child = Command::new(&key.program)
-            .arg("-c")
+        let mut cmd = Command::new(program_in(&key.program, &key.cwd));
+        cmd.arg("-c")
             .arg(BOOTSTRAP)
             .args(&argv[1..])
             .current_dir(&key.cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group: killing it takes the children along.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                format!("`{}` could not start in {}: {e}", key.program, key.cwd.display())
-            })?;
+            .stderr(Stdio::piped());
+        // Its own process group: killing it takes the children along.
+        let mut child = process_group::spawn(&mut cmd).map_err(|e| {
+            format!("`{}` could not start in {}: {e}", key.program, key.cwd.display())
+        })?;
+        let c = child.child_mut();
         let (Some(stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+            (c.stdin.take(), c.stdout.take(), c.stderr.take())
         else {
-            kill_group(i32::try_from(child.id()).unwrap_or(0));
-            let _ = child.wait();
+            let _ = child.kill();
             return Err("its pipes could not be opened".into());
         };
         let (tx, lines) = std::sync::mpsc::channel();
@@ -400,8 +390,7 @@ impl Worker {
 
     /// Kills the worker's group and returns the end of its stderr.
     fn last_words(&mut self) -> String {
-        kill_group(i32::try_from(self.child.id()).unwrap_or(0));
-        let _ = self.child.wait();
+        let _ = self.child.kill();
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
