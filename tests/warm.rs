@@ -102,6 +102,23 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A `python` that runs scripts with the real one but refuses `-c`: the
+/// worker cannot start with it, a plain run works.
+fn fake_python(real: &Path) -> (TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = TempDir::new();
+    let fake = bin.create(
+        "python",
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = -c ]; then echo 'no warm worker here' >&2; exit 1; fi\n\
+             exec '{}' \"$@\"\n",
+            real.display()
+        ),
+    );
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, fake)
+}
+
 /// Live (not zombie) processes in process group `pgid`.
 fn group_members(pgid: u32) -> Vec<u32> {
     let mut out = Vec::new();
@@ -254,17 +271,7 @@ fn a_worker_that_dies_or_cannot_start_falls_back_to_a_plain_run() {
     assert_eq!(b.warm(&warm), good, "the run did not fall back to a plain one");
     wait_group_gone(pid, "the killed worker");
 
-    let bin = TempDir::new();
-    let fake = bin.create(
-        "python",
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = -c ]; then echo 'no warm worker here' >&2; exit 1; fi\n\
-             exec '{}' \"$@\"\n",
-            b.python.display()
-        ),
-    );
-    use std::os::unix::fs::PermissionsExt as _;
-    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let (_bin, fake) = fake_python(&b.python);
     let warm = Warm::new();
     for _ in 0..3 {
         warm.run(&b.argv_with(&fake, "warm.yaml"), &b.cwd(), PATIENCE).expect("fallback run");
@@ -323,17 +330,7 @@ fn the_daemon_takes_its_worker_along_and_warns_once() {
         wait_group_gone(pid, &format!("the daemon got signal {signal}"));
     }
 
-    let bin = TempDir::new();
-    let fake = bin.create(
-        "python",
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = -c ]; then echo 'no warm worker here' >&2; exit 1; fi\n\
-             exec '{}' \"$@\"\n",
-            b.python.display()
-        ),
-    );
-    use std::os::unix::fs::PermissionsExt as _;
-    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let (_bin, fake) = fake_python(&b.python);
     config(&fake);
     let mut d = Watcher::start(b.dir.path());
     d.wait_runs(1);
