@@ -19,7 +19,7 @@
 # Environment: SAVES, DEBOUNCE (default 300ms), APIGEND_PYTHON (a python with
 # Django, DRF and drf-spectacular; default tests/tools/.venv/bin/python,
 # which scripts/test.sh installs), MODES (default "plain warm url").
-# Linux only (/proc).
+# KEEP=1 keeps the scratch projects (their daemon logs). Linux only (/proc).
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -35,8 +35,10 @@ build_apigend
 debounce_ms="$(python3 -c "import sys,re; s=sys.argv[1]; m=re.fullmatch(r'(\d+)(ms|s)', s); print(int(m[1])*(1 if m[2]=='ms' else 1000))" "$DEBOUNCE")"
 
 pids=()
+scratch=""
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null; kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    [[ -z "$scratch" || -n "${KEEP:-}" ]] || rm -rf "$scratch"
 }
 trap cleanup EXIT
 
@@ -120,17 +122,22 @@ pct() { # P values... : nearest-rank percentile
     printf '%s\n' "$@" | sort -n | awk -v p="$p" '{a[NR]=$1} END {r=int((p*NR+99)/100); if (r<1) r=1; print a[r]}'
 }
 
+# Outside the repository: the daemon honours .gitignore, and bench/.work is
+# ignored, so a project there would never see a save.
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/apigend-bench-django.XXXXXX")"
 declare -A p50 p95 lo hi runp50 missed load
 for mode in $MODES; do
-    dir="$work/django-$mode"
+    dir="$scratch/$mode"
     make_project "$dir"
     port=$((18000 + RANDOM % 2000))
     write_config "$dir" "$mode" "$port"
     load[$mode]="$(cut -d' ' -f1 /proc/loadavg)"
     if [[ "$mode" == url ]]; then
         say "url: starting manage.py runserver on 127.0.0.1:$port (autoreload on, as in development)"
-        (cd "$dir/backend" && APIGEND_E2E_DATA="$dir/data" exec "$python" manage.py runserver "127.0.0.1:$port" >"$dir/runserver.log" 2>&1) &
-        pids+=($!)
+        # Its own session, so the autoreloader's child goes with it.
+        (cd "$dir/backend" && APIGEND_E2E_DATA="$dir/data" exec setsid "$python" manage.py runserver "127.0.0.1:$port" >"$dir/runserver.log" 2>&1) &
+        server=$!
+        pids+=("$server")
         for _ in $(seq 600); do
             curl -fsS -o /dev/null "http://127.0.0.1:$port/api/schema/" 2>/dev/null && break
             sleep 0.1
@@ -179,11 +186,11 @@ for mode in $MODES; do
         lo[$mode]="$(pct 0 "${lat[@]}")"; hi[$mode]="$(pct 100 "${lat[@]}")"
         runp50[$mode]="$(pct 50 "${rms[@]}")"
     fi
-    if [[ "$mode" == url ]]; then kill "${pids[-2]}" 2>/dev/null || true; fi
+    if [[ "$mode" == url ]]; then kill -- "-$server" 2>/dev/null || kill "$server" 2>/dev/null || true; fi
 done
 
 ops="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for p in d['paths'].values() for m in p if m in ('get','put','post','patch','delete')))" <(
-    cd "$work/django-$(set -- $MODES; echo "$1")/backend" && APIGEND_E2E_DATA=/tmp "$python" manage.py spectacular --format openapi-json 2>/dev/null))"
+    cd "$scratch/$(set -- $MODES; echo "$1")/backend" && APIGEND_E2E_DATA=/tmp "$python" manage.py spectacular --format openapi-json 2>/dev/null))"
 echo
 echo "apigend watch on the e2e Django backend + catalog (4 apps, $ops operations, 4 groups, TypeScript and Python), debounce $DEBOUNCE, $SAVES saves per mode"
 machine_info
