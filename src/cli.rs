@@ -47,6 +47,11 @@ pub enum Command {
         /// Only these groups (comma-separated or repeated).
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
+        /// Replace files in the output directories that apigend did not
+        /// write, to take a folder over on purpose (once; later runs know
+        /// the files as apigend's).
+        #[arg(long)]
+        adopt: bool,
     },
     /// Exit non-zero when the committed output is stale against the spec
     /// (like `cargo fmt --check`), or when the API changed at or above
@@ -171,14 +176,26 @@ fn init_logging(format: LogFormat) {
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
-        Command::Generate { groups } => {
-            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+        Command::Generate { groups, adopt } => {
+            let mut cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            cfg.adopt |= *adopt;
             // An unknown group writes nothing, not even the lock.
             pipeline::select_groups(&cfg, groups).map_err(|e| e.to_string())?;
             // One writer per project: a daemon gets the run handed over,
             // another one-shot writer is waited for.
             let _lock = match take_writer_lock(&cfg, "generate")? {
                 Writer::Lock(lock) => lock,
+                Writer::Daemon(h, _) if *adopt => {
+                    // The daemon runs with its own config: it would not
+                    // adopt, and the run would fail on the same files.
+                    return Err(format!(
+                        "{}: {} is watching this project, and `--adopt` cannot be handed \
+                         to it; set `adopt = true` in the config and reload it (SIGHUP), or stop \
+                         the daemon and run `apigend generate --adopt`",
+                        cli.config.display(),
+                        h.describe()
+                    ));
+                }
                 Writer::Daemon(h, socket) => {
                     tracing::info!(
                         "{} is watching this project; asking it to regenerate",
@@ -266,7 +283,7 @@ fn print_report(r: &RunReport) {
         println!("archived as version {id}");
     }
     if let Some(e) = &r.archive_error {
-        tracing::error!("archive: {e}");
+        tracing::warn!("archive: {e}");
     }
 }
 

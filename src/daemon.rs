@@ -1,4 +1,4 @@
-//! `apigend watch`: the daemon loop, and `apigend regen`, its client.
+//! `apigend watch`: the daemon loop (its clients are in `daemon/client.rs`).
 //!
 //! One tokio task (a current-thread runtime) owns all state: the config,
 //! the watcher, the debouncer, the content ledger and the status. Runs go
@@ -31,7 +31,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -51,6 +50,10 @@ use crate::pipeline::{self, Outcome, RunError, RunReport};
 use crate::spec::PieceCache;
 use crate::status::{ErrorRecord, GroupStatus, RunSummary, RuntimePaths, State, Status, unix_now};
 use crate::watch::{Batch, Debouncer, Plan, Source, SpecEvent, Trigger, WatchError};
+
+mod client;
+use client::WRITER_WAIT_MARGIN;
+pub use client::{Writer, regen, regen_via, restore_via, take_writer_lock};
 
 /// Room for this many events between the watcher thread and the loop; past
 /// it the source sets its rescan flag instead of dropping events.
@@ -960,6 +963,9 @@ impl Daemon {
         for w in &report.warnings {
             tracing::warn!(run = summary.number, "{w}");
         }
+        if let Some(e) = &report.archive_error {
+            tracing::warn!(run = summary.number, "archive: {e}");
+        }
         if !report.unassigned_apps.is_empty() {
             tracing::warn!(
                 run = summary.number,
@@ -1265,169 +1271,6 @@ async fn serve_client(stream: UnixStream, ctl: mpsc::Sender<(Request, oneshot::S
     let mut out = serde_json::to_vec(&reply).unwrap_or_default();
     out.push(b'\n');
     let _ = w.write_all(&out).await;
-}
-
-/// The right to write a project, as a one-shot command gets it.
-#[derive(Debug)]
-pub enum Writer {
-    /// This process holds the project lock (until dropped).
-    Lock(ProjectLock),
-    /// A daemon holds it and answers on this socket: hand the work over.
-    Daemon(Holder, PathBuf),
-}
-
-/// How long a one-shot writer waits for another one beyond the other's
-/// spec-command time-out (its generation and commit).
-const WRITER_WAIT_MARGIN: Duration = Duration::from_secs(120);
-
-/// Takes the project lock for `what` (`generate`, `archive restore`,
-/// `regen`): at once when free; by handing over when a daemon holds it and
-/// answers; otherwise after waiting, bounded and saying for whom, for the
-/// other writer to finish.
-///
-/// # Errors
-/// The wait ran out, or the lock cannot be opened.
-pub fn take_writer_lock(cfg: &Config, what: &str) -> Result<Writer, String> {
-    let me = Holder::me(what);
-    let max = cfg.spec.timeout + WRITER_WAIT_MARGIN;
-    let mut daemon = None;
-    let mut told: Option<Option<Holder>> = None;
-    let got = ProjectLock::acquire(cfg, &me, max, |h| {
-        if let Some(h) = h
-            && h.what == "daemon"
-            && let Some(sock) = &h.socket
-            && std::os::unix::net::UnixStream::connect(sock).is_ok()
-        {
-            daemon = Some((h.clone(), sock.clone()));
-            return false;
-        }
-        if told.as_ref() != Some(&h.cloned()) {
-            let who = h.map_or_else(|| "another apigend process".into(), Holder::describe);
-            tracing::warn!(
-                holder = %who,
-                lock = %crate::lock::path_of(cfg).display(),
-                "{who} is writing this project; waiting up to {}s for it to finish",
-                max.as_secs()
-            );
-            told = Some(h.cloned());
-        }
-        true
-    });
-    match got {
-        Ok(l) => Ok(Writer::Lock(l)),
-        Err(LockError::Held(_)) if daemon.is_some() => {
-            let (h, sock) = daemon.unwrap_or_default();
-            Ok(Writer::Daemon(h, sock))
-        }
-        Err(LockError::Held(h)) => Err(format!(
-            "{}: gave up after {}s waiting for {} to finish writing this project; try again, or stop it",
-            crate::lock::path_of(cfg).display(),
-            max.as_secs(),
-            h.map_or_else(|| "another apigend process".into(), |h| h.describe())
-        )),
-        Err(LockError::Io(e)) => Err(e),
-    }
-}
-
-/// Sends one request to the daemon's socket and reads its reply.
-fn ask(socket: &Path, req: &Request) -> Result<Reply, String> {
-    use std::io::{BufRead as _, Write as _};
-    let io = |e: std::io::Error| format!("{}: talking to the daemon: {e}", socket.display());
-    let mut stream = std::os::unix::net::UnixStream::connect(socket).map_err(io)?;
-    let mut line = serde_json::to_vec(req).map_err(|e| e.to_string())?;
-    line.push(b'\n');
-    stream.write_all(&line).map_err(io)?;
-    let mut answer = String::new();
-    std::io::BufReader::new(stream).read_line(&mut answer).map_err(io)?;
-    serde_json::from_str(&answer)
-        .map_err(|e| format!("{}: unreadable answer from the daemon: {e}", socket.display()))
-}
-
-/// `apigend regen`: asks the running daemon for a run (and with `wait`,
-/// waits for its result); without a daemon, runs once in this process.
-///
-/// # Errors
-/// The config cannot be loaded, or the daemon cannot be reached although it
-/// holds the lock.
-pub fn regen(config_path: &Path, groups: &[String], wait: bool) -> Result<ExitCode, String> {
-    let cfg = config::load(config_path).map_err(|e| e.to_string())?;
-    match take_writer_lock(&cfg, "regen")? {
-        Writer::Daemon(_, socket) => regen_via(&socket, groups, wait),
-        Writer::Lock(lock) => one_shot(&cfg, lock, groups),
-    }
-}
-
-/// Asks the daemon on `socket` for a run and prints its result.
-///
-/// # Errors
-/// The daemon cannot be reached, or the run failed.
-pub fn regen_via(socket: &Path, groups: &[String], wait: bool) -> Result<ExitCode, String> {
-    let req = Request { cmd: "regen".into(), groups: groups.to_vec(), wait, version: None };
-    let reply = ask(socket, &req)?;
-    if let Some(run) = &reply.run {
-        println!(
-            "run #{}: {}; written [{}], up to date [{}]{}",
-            run.number,
-            run.result,
-            run.written.join(", "),
-            run.up_to_date.join(", "),
-            if run.failed.is_empty() {
-                String::new()
-            } else {
-                format!(", failed [{}]", run.failed.join(", "))
-            }
-        );
-    } else if reply.queued {
-        println!("queued; the daemon regenerates shortly (`apigend status` shows the result)");
-    }
-    match reply.error {
-        Some(e) => Err(e),
-        None => Ok(ExitCode::SUCCESS),
-    }
-}
-
-/// Hands `archive restore` to the daemon on `socket`, which runs it
-/// between runs and keeps the restored version as its baseline; returns
-/// what the restore prints.
-///
-/// # Errors
-/// The daemon cannot be reached, or the restore failed.
-pub fn restore_via(socket: &Path, version: &str, groups: &[String]) -> Result<String, String> {
-    let req = Request {
-        cmd: "restore".into(),
-        groups: groups.to_vec(),
-        wait: true,
-        version: Some(version.to_string()),
-    };
-    let reply = ask(socket, &req)?;
-    match reply.error {
-        Some(e) => Err(e),
-        None => Ok(reply.text.unwrap_or_default()),
-    }
-}
-
-/// No daemon answers: regenerate here, under the project lock.
-fn one_shot(cfg: &Config, lock: ProjectLock, groups: &[String]) -> Result<ExitCode, String> {
-    tracing::info!("no daemon is running; generating once");
-    let report = pipeline::run(cfg, groups, "regen").map_err(|e| e.to_string())?;
-    drop(lock);
-    for j in &report.jobs {
-        let what = format!("{}/{}", j.group, j.language.as_str());
-        match &j.outcome {
-            Outcome::UpToDate => println!("{what}: up to date"),
-            Outcome::Written(s) => println!(
-                "{what}: {} written, {} unchanged, {} removed",
-                s.written.len(),
-                s.unchanged,
-                s.deleted.len()
-            ),
-            Outcome::Failed(e) => tracing::error!("{what}: {e}"),
-        }
-    }
-    for c in &report.changes {
-        c.log();
-    }
-    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// Sends a datagram to systemd's notify socket when there is one

@@ -3,9 +3,10 @@
 //! generated files are diffed line by line (`diff::textdiff`); the wording
 //! and layout live in `diff::report`.
 //!
-//! `REPORT.md` holds every group, breaking changes first; `report.json` holds
-//! one `docs/report.schema.json` report per group under `groups`, and each
-//! group directory gets its own `report.json` too.
+//! `REPORT.md` holds every group, breaking changes first; `report.json`
+//! (`docs/version-report.schema.json`) holds one `docs/report.schema.json`
+//! report per group under `groups`, and each group directory gets its own
+//! `report.json` too.
 
 use std::collections::BTreeMap;
 

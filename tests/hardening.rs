@@ -71,12 +71,12 @@ fn fuzz_regressions_replay() {
 
 /// A project in a temp dir with one group `api` taking every app, both
 /// languages, no archive; `openapi.yaml` is the spec, output under `out/`.
-struct Project {
-    dir: TempDir,
+pub(crate) struct Project {
+    pub(crate) dir: TempDir,
 }
 
 impl Project {
-    fn new(spec: impl AsRef<[u8]>) -> Project {
+    pub(crate) fn new(spec: impl AsRef<[u8]>) -> Project {
         Project::with_output(spec, "out")
     }
 
@@ -90,28 +90,28 @@ impl Project {
         Project { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.path().join("out")
     }
 
-    fn write_spec(&self, spec: impl AsRef<[u8]>) {
+    pub(crate) fn write_spec(&self, spec: impl AsRef<[u8]>) {
         // Temp file + rename, so a daemon never reads half of it.
         let tmp = self.path().join(".openapi.yaml.tmp");
         fs::write(&tmp, spec).unwrap();
         fs::rename(&tmp, self.path().join("openapi.yaml")).unwrap();
     }
 
-    fn generate(&self) -> Output {
+    pub(crate) fn generate(&self) -> Output {
         run_apigend(self.path(), ["generate", "--config", "apigend.toml"])
     }
 
     /// Every file under the project (relative path → bytes), skipping the
     /// spec and config.
-    fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         util::files_under(self.path())
             .into_iter()
             .filter(|p| !matches!(p.as_str(), "openapi.yaml" | "apigend.toml"))
@@ -123,7 +123,7 @@ impl Project {
     }
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -140,7 +140,7 @@ fn assert_clean_failure(what: &str, out: &Output, expect: &[&str]) {
 }
 
 /// A small valid spec: one operation in app `items`.
-fn good_spec(extra_prop: &str) -> String {
+pub(crate) fn good_spec(extra_prop: &str) -> String {
     format!(
         "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /api/items/:\n    get:\n      operationId: items_list\n      tags: [items]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Item'}}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      properties:\n        id: {{type: integer}}\n        {extra_prop}: {{type: string}}\n"
     )
@@ -680,12 +680,12 @@ fn an_output_path_that_is_a_file_gives_a_clear_error() {
 
 /// A tmpfs of `size` bytes mounted at `dir`, unmounted on drop; `None` (with
 /// the reason printed) where the environment forbids mounting.
-struct Tmpfs {
+pub(crate) struct Tmpfs {
     dir: PathBuf,
 }
 
 impl Tmpfs {
-    fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
+    pub(crate) fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
         fs::create_dir_all(dir).unwrap();
         let out =
             Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(dir).output();
@@ -709,7 +709,7 @@ impl Tmpfs {
         }
     }
 
-    fn remount(&self, options: &str) {
+    pub(crate) fn remount(&self, options: &str) {
         let out = Command::new("mount")
             .args(["-o", &format!("remount,{options}")])
             .arg(&self.dir)
@@ -727,7 +727,7 @@ impl Drop for Tmpfs {
 
 /// The output dir of the project's group is exactly what its manifest
 /// lists (no journal, every file's hash right): never half-written.
-fn assert_consistent(dir: &Path) {
+pub(crate) fn assert_consistent(dir: &Path) {
     let state = dir.join(".apigend");
     assert!(!state.join("journal.json").exists(), "{}: a journal is left", dir.display());
     let m: serde_json::Value =
@@ -775,7 +775,7 @@ fn a_read_only_output_file_system_is_reported_and_recovered() {
 }
 
 /// A spec with `n` schemas, so its output has a size to fill a disk with.
-fn sized_spec(n: usize, prop: &str) -> String {
+pub(crate) fn sized_spec(n: usize, prop: &str) -> String {
     let mut s = spec_head("M0");
     for i in 0..n {
         s.push_str(&format!(

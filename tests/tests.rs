@@ -36,6 +36,9 @@ mod diff_rules;
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
 
+/// The clients as npm and Python packages installed into fresh consumers.
+mod packages;
+
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
 
@@ -45,6 +48,10 @@ mod archive;
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;
+
+/// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
+/// files apigend did not write, leftovers of killed runs (issue 14).
+mod disk;
 
 /// The warm schema worker on a copy of the e2e Django backend (issue 15).
 mod warm;
