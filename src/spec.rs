@@ -12,6 +12,7 @@ mod cache;
 mod document;
 mod normalise;
 mod plain_refs;
+mod repair;
 
 pub use cache::PieceCache;
 pub use document::Document;
@@ -48,12 +49,14 @@ pub const MAX_DEPTH: usize = 256;
 ///   normalise, no JSON tree built;
 /// - anything else, or when `use_doc` fails on the first way, is parsed to a
 ///   JSON value, bundled, normalised (3.1 → 3.0 and common mistakes fixed,
-///   with warnings), and indexed from that. Its errors are the ones
-///   reported.
+///   with warnings), and indexed from that, tolerantly: a piece `openapiv3`
+///   refuses is repaired (`repair`) instead of failing. Its errors are the
+///   ones reported.
 ///
 /// # Errors
 /// Syntax errors (with line and column), documents that are not OpenAPI 3.x,
-/// and shapes `openapiv3` rejects (with the JSON pointer), or `use_doc`'s.
+/// a level that is not a mapping (`/paths`, a component section), with the
+/// JSON pointer, or `use_doc`'s.
 pub fn read<T>(
     bytes: Vec<u8>,
     origin: &str,
@@ -95,7 +98,7 @@ fn read_inner<T>(
         String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text: {}", e.utf8_error())))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let text = if trimmed.starts_with('{') && plain_refs::refs_are_plain(trimmed) {
-        match Document::index(text, origin, String::new(), hash.clone(), Vec::new()) {
+        match Document::index(text, origin, String::new(), hash.clone(), Vec::new(), false) {
             Ok(mut doc) if doc.head.openapi.starts_with("3.0") => {
                 doc.version = doc.head.openapi.clone();
                 doc.cache = cache.cloned();
@@ -112,13 +115,20 @@ fn read_inner<T>(
     };
     let mut root = parse_value(text.as_bytes()).map_err(err)?;
     drop(text);
-    let version = check_openapi(&root).map_err(err)?;
     let mut warnings = Vec::new();
+    // YAML reads `openapi: 3.1` as a number.
+    if let Some(n @ Value::Number(_)) = root.get("openapi") {
+        let v = n.to_string();
+        warnings.push(format!("#/openapi: `{v}` is a number; read as the string \"{v}\""));
+        root["openapi"] = Value::String(v);
+    }
+    let version = check_openapi(&root).map_err(err)?;
     bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
     normalise::normalise(&mut root, &mut warnings);
     let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;
     drop(root);
-    let mut doc = Document::index(json, origin, version, hash, warnings).map_err(|(e, _)| e)?;
+    let mut doc =
+        Document::index(json, origin, version, hash, warnings, true).map_err(|(e, _)| e)?;
     doc.cache = cache.cloned();
     let t = use_doc(&doc)?;
     Ok((doc, t))

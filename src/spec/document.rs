@@ -48,6 +48,10 @@ pub struct Document {
     /// Typed pieces of earlier runs (the watch daemon's), reused when their
     /// text is unchanged.
     pub(super) cache: Option<Arc<PieceCache>>,
+    /// Whether a piece that does not type is repaired (`repair`) instead of
+    /// failing the run: set on the second way of reading (`spec::read`),
+    /// so the first, fast way still falls back to it on any error.
+    pub(super) tolerant: bool,
 }
 
 type Index = IndexMap<String, Range<usize>>;
@@ -206,6 +210,7 @@ impl Document {
         version: String,
         hash: String,
         warnings: Vec<String>,
+        tolerant: bool,
     ) -> Result<Document, (SpecError, String)> {
         let err = |message: String| SpecError { origin: origin.to_string(), message };
         let (top, paths, components, head) =
@@ -213,8 +218,13 @@ impl Document {
                 Ok(parts) => parts,
                 Err(m) => return Err((err(m), text)),
             };
+        let mut warnings = warnings;
         let head: OpenAPI = match typed(&head, "") {
             Ok(h) => h,
+            Err(_) if tolerant => match repaired_head(&head, &mut warnings) {
+                Ok(h) => h,
+                Err(m) => return Err((err(m), text)),
+            },
             Err(m) => return Err((err(m), text)),
         };
         Ok(Document {
@@ -228,7 +238,58 @@ impl Document {
             paths,
             components,
             cache: None,
+            tolerant,
         })
+    }
+
+    /// Whether pieces that do not type are repaired rather than refused.
+    #[must_use]
+    pub fn tolerant(&self) -> bool {
+        self.tolerant
+    }
+
+    /// A component schema that [`Document::schema`] refused, repaired: the
+    /// parts that do not type are typed unknown. The warnings name them.
+    #[must_use]
+    pub fn repaired_schema(&self, name: &str) -> Option<(Arc<ReferenceOr<Schema>>, Vec<String>)> {
+        let at = format!("#/components/schemas/{}", escape_pointer(name));
+        self.repaired(self.raw_component("schemas", name)?, &at, |v, w| {
+            super::repair::schema(v, &at, w);
+            true
+        })
+    }
+
+    /// A path item that [`Document::path_item`] refused, repaired: the
+    /// parts that do not type are dropped or typed unknown. `None` when
+    /// nothing of it could be kept. The warnings name what was done.
+    #[must_use]
+    pub fn repaired_path_item(
+        &self,
+        path: &str,
+    ) -> Option<(Arc<ReferenceOr<PathItem>>, Vec<String>)> {
+        let at = format!("#/paths/{}", escape_pointer(path));
+        let raw = &self.text[self.paths.get(path)?.clone()];
+        self.repaired(raw, &at, |v, w| super::repair::path_item(v, &at, w))
+    }
+
+    fn repaired<T: DeserializeOwned>(
+        &self,
+        raw: &str,
+        at: &str,
+        repair: impl FnOnce(&mut serde_json::Value, &mut Vec<String>) -> bool,
+    ) -> Option<(Arc<T>, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let mut v: serde_json::Value = serde_json::from_str(raw).ok()?;
+        if !repair(&mut v, &mut warnings) {
+            return None;
+        }
+        match typed::<T>(&v.to_string(), at) {
+            Ok(t) => Some((Arc::new(t), warnings)),
+            Err(m) => {
+                warnings.push(m);
+                None
+            }
+        }
     }
 
     /// The prepared JSON text, giving the document up.
@@ -361,10 +422,13 @@ impl Document {
     }
 
     /// The whole document typed, pieces in parallel. For diffs of slices and
-    /// of two documents; generation never needs it.
+    /// of two documents; generation never needs it. Read tolerantly, a piece
+    /// that does not type is repaired as for generation (the warnings are
+    /// generation's to report).
     ///
     /// # Errors
-    /// The first piece that does not type, with its JSON pointer.
+    /// The first piece that does not type (read strictly), with its JSON
+    /// pointer.
     pub fn to_openapi(&self) -> Result<OpenAPI, SpecError> {
         let paths: Vec<&str> = self.raw_paths().map(|(p, _)| p).collect();
         let schemas: Vec<&str> = self.component_names("schemas").collect();
@@ -372,21 +436,33 @@ impl Document {
             || {
                 paths
                     .par_iter()
-                    .map(|p| {
-                        self.path_item(p)
-                            .map(|r| r.map(|item| ((*p).to_string(), Arc::unwrap_or_clone(item))))
+                    .filter_map(|p| {
+                        let item = match self.path_item(p)? {
+                            Err(_) if self.tolerant => self.repaired_path_item(p).map(|r| r.0)?,
+                            r => {
+                                return Some(
+                                    r.map(|i| ((*p).to_string(), Arc::unwrap_or_clone(i))),
+                                );
+                            }
+                        };
+                        Some(Ok(((*p).to_string(), Arc::unwrap_or_clone(item))))
                     })
-                    .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
             || {
                 schemas
                     .par_iter()
-                    .map(|n| {
-                        self.schema(n)
-                            .map(|r| r.map(|s| ((*n).to_string(), Arc::unwrap_or_clone(s))))
+                    .filter_map(|n| {
+                        let s = match self.schema(n)? {
+                            Err(_) if self.tolerant => self.repaired_schema(n).map(|r| r.0)?,
+                            r => {
+                                return Some(
+                                    r.map(|s| ((*n).to_string(), Arc::unwrap_or_clone(s))),
+                                );
+                            }
+                        };
+                        Some(Ok(((*n).to_string(), Arc::unwrap_or_clone(s))))
                     })
-                    .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
         );
@@ -429,6 +505,13 @@ impl Document {
     fn error(&self, message: String) -> SpecError {
         SpecError { origin: self.origin.clone(), message }
     }
+}
+
+/// The head repaired (`repair::head`), typed.
+fn repaired_head(head: &str, warnings: &mut Vec<String>) -> Result<OpenAPI, String> {
+    let mut v: serde_json::Value = serde_json::from_str(head).map_err(|e| e.to_string())?;
+    super::repair::head(&mut v, warnings);
+    typed(&v.to_string(), "")
 }
 
 /// A JSON object's members, raw. `at` names it in the error.
@@ -551,6 +634,16 @@ mod tests {
         assert_eq!(api, direct);
         assert_eq!(doc.raw_paths().map(|(p, _)| p).collect::<Vec<_>>(), ["/a"]);
         assert!(doc.head.paths.paths.is_empty(), "paths are typed on demand");
+    }
+
+    #[test]
+    fn typed_whole_a_bad_piece_is_repaired_as_for_generation() {
+        let bad = DOC.replace(r#""properties": {"b": {"type": "string"}}"#, r#""properties": 5"#);
+        let api =
+            super::super::parse_typed(bad.as_bytes(), "t.json", &|_| Err(String::new())).unwrap();
+        let schemas = &api.components.unwrap().schemas;
+        assert_eq!(schemas["A"], ReferenceOr::Item(serde_json::from_str("{}").unwrap()));
+        assert_eq!(api.paths.paths.len(), 1);
     }
 
     #[test]

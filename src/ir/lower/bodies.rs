@@ -7,6 +7,7 @@ use openapiv3 as oa;
 use openapiv3::{ReferenceOr, Schema, SchemaKind};
 
 use super::Lowerer;
+use super::all_of::is_unconstrained;
 use super::schemas::is_binary;
 use crate::ir::{Body, BodyMedia, StringFormat, TypeRef};
 
@@ -42,7 +43,7 @@ impl<'a> Lowerer<'a> {
         candidates.sort_by_key(|(media, ct, _)| {
             let rank =
                 if has_file && *media == BodyMedia::Multipart { 0 } else { *media as u8 + 1 };
-            (rank, (*ct).clone())
+            (rank, crate::ir::wire::json_preference(ct))
         });
         let (media, ct, m) = candidates.first()?;
         let ty = match media {
@@ -62,13 +63,43 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// True when every media type of the body is an object without
+    /// properties that allows no others: Stripe declares one on each of its
+    /// 216 GET operations, and dropping it (`wire::drop_body_on`) loses
+    /// nothing worth a warning.
+    pub(super) fn body_holds_nothing(&self, op: &oa::Operation) -> bool {
+        let rb = match op.request_body.as_ref() {
+            None => return true,
+            Some(ReferenceOr::Item(rb)) => rb,
+            Some(ReferenceOr::Reference { reference }) => {
+                let Some(name) = reference.strip_prefix("#/components/requestBodies/") else {
+                    return false;
+                };
+                let name = crate::spec::unescape_pointer(name);
+                match self.doc.head.components.as_ref().and_then(|c| c.request_bodies.get(&name)) {
+                    Some(ReferenceOr::Item(rb)) => rb,
+                    _ => return false,
+                }
+            }
+        };
+        rb.content.values().all(|m| {
+            m.schema.as_ref().and_then(|s| self.deref_schema(s)).is_some_and(|s| {
+                matches!(&s.schema_kind, SchemaKind::Type(oa::Type::Object(o))
+                    if o.properties.is_empty()
+                        && matches!(o.additional_properties, Some(oa::AdditionalProperties::Any(false))))
+            })
+        })
+    }
+
     pub(super) fn has_binary(&self, s: &Schema) -> bool {
         let mut props = IndexMap::new();
         let mut req = BTreeSet::new();
         let mut add = None;
         let mut visited = BTreeSet::new();
         self.collect(s, &mut props, &mut req, &mut add, &mut visited, 0);
-        props.values().any(|(p, _)| {
+        // The declaration that types each property (`allOf` re-declarations
+        // of `{}` only annotate).
+        props.values().filter_map(|d| d.iter().rev().find(|s| !is_unconstrained(s))).any(|p| {
             self.deref_boxed(p).is_some_and(|p| match &p.schema_kind {
                 SchemaKind::Type(oa::Type::String(st)) => is_binary(&st.format),
                 SchemaKind::Type(oa::Type::Array(a)) => a.items.as_ref().and_then(|i| self.deref_boxed(i)).is_some_and(|i| {

@@ -4,9 +4,11 @@
 //!
 //! Input is a prepared document (`spec::read`): every `$ref` is a plain
 //! `#/components/<kind>/<name>`. A ref that does not resolve is a warning
-//! naming the pointer and becomes `TypeRef::Unknown`. Lowering fails only
-//! when a piece of the document does not type (the error names its JSON
-//! pointer).
+//! naming the pointer and becomes `TypeRef::Unknown`. A piece of the
+//! document that does not type fails the lowering only on the first, fast
+//! way of reading (`spec::read` then reads it the second way); on the
+//! second it is repaired (`Document::repaired_path_item`, `spec::repair`)
+//! and its warnings join the others.
 //!
 //! The document is typed one path item and one component schema at a time,
 //! on all cores, in the order they are lowered (`Document::typed_in_order`),
@@ -68,10 +70,9 @@ pub fn lower(doc: &Document, apps: &AppRule) -> Result<Api, SpecError> {
     let mut operations = cx.lower_operations(apps)?;
     cx.split_views(&mut operations);
     let auth = auth_hints(&doc.head);
-    let mut warnings: Vec<String> = cx.warnings.into_iter().collect();
-    warnings.sort();
+    let warnings: Vec<String> = cx.warnings.into_iter().collect();
     let info = &doc.head.info;
-    Ok(Api {
+    let mut api = Api {
         info: Info {
             title: info.title.clone(),
             description: info.description.clone(),
@@ -81,7 +82,13 @@ pub fn lower(doc: &Document, apps: &AppRule) -> Result<Api, SpecError> {
         operations,
         auth,
         warnings,
-    })
+    };
+    // Checked on the finished IR: what a body cannot carry depends on the
+    // read/write views `split_views` chose.
+    api.warnings.extend(crate::ir::wire::body_warnings(&api));
+    api.warnings.sort();
+    api.warnings.dedup();
+    Ok(api)
 }
 
 /// What a property that is a plain `$ref` borrows from its target: the
@@ -143,13 +150,41 @@ impl<'a> Lowerer<'a> {
 
     /// A component schema, typed once and cached for the rest of the
     /// lowering. `None` when there is none by that name, or it does not type
-    /// (`lower_components` reports that).
+    /// even repaired (`lower_components` reports either).
     fn component(&self, name: &str) -> Option<&'a ReferenceOr<Schema>> {
         if let Some(s) = self.cache.get(name) {
             return Some(s);
         }
-        let s = self.doc.schema(name)?.ok()?;
+        let s = match self.doc.schema(name)? {
+            Ok(s) => s,
+            Err(_) if self.doc.tolerant() => self.doc.repaired_schema(name)?.0,
+            Err(_) => return None,
+        };
         Some(self.cache.insert(name.to_string(), s))
+    }
+
+    /// A piece that did not type: the error when the document is read
+    /// strictly, else its repaired version with the repair's warnings
+    /// recorded (`None` when nothing of it was kept).
+    fn tolerate<T>(
+        &mut self,
+        typed: Result<std::sync::Arc<T>, SpecError>,
+        repaired: impl FnOnce() -> Option<(std::sync::Arc<T>, Vec<String>)>,
+    ) -> Result<Option<std::sync::Arc<T>>, SpecError> {
+        match typed {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !self.doc.tolerant() => Err(e),
+            Err(e) => match repaired() {
+                Some((t, warnings)) => {
+                    self.warnings.extend(warnings);
+                    Ok(Some(t))
+                }
+                None => {
+                    self.warnings.insert(format!("{}; skipped", e.message));
+                    Ok(None)
+                }
+            },
+        }
     }
 
     fn lower_components(&mut self) -> Result<(), SpecError> {
@@ -162,7 +197,10 @@ impl<'a> Lowerer<'a> {
             |name, s| {
                 let Some(ident) = self.component_names.get(name).cloned() else { return Ok(()) };
                 let origin = format!("#/components/schemas/{}", crate::spec::escape_pointer(name));
-                let def = match &*s? {
+                let Some(s) = self.tolerate(s, || doc.repaired_schema(name))? else {
+                    return Ok(());
+                };
+                let def = match &*s {
                     ReferenceOr::Reference { reference } => TypeDef {
                         name: ident.clone(),
                         origin,

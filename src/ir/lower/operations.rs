@@ -12,10 +12,10 @@ use crate::ir::names;
 use crate::ir::{Method, Operation, Pagination};
 use crate::spec::SpecError;
 
-/// The first pass over a path item: only what app and method naming need.
 /// App names that would collide with the generated clients' own files.
 const RESERVED_APPS: &[&str] = &["client", "models", "index", "init", "py", "typed"];
 
+/// The first pass over a path item: only what app and method naming need.
 #[derive(serde::Deserialize)]
 struct ItemHead {
     #[serde(rename = "$ref")]
@@ -30,12 +30,118 @@ struct ItemHead {
     trace: Option<OpHead>,
 }
 
+impl ItemHead {
+    /// The head of an item typed whole (a repaired one).
+    fn of(item: &ReferenceOr<oa::PathItem>) -> ItemHead {
+        let op = |o: &Option<oa::Operation>| {
+            o.as_ref().map(|o| OpHead {
+                tags: o.tags.clone(),
+                operation_id: o.operation_id.clone(),
+                // Typed responses: openapiv3 has dropped the invalid keys.
+                responses: ResponseKeys::default(),
+            })
+        };
+        match item {
+            ReferenceOr::Item(item) => ItemHead {
+                reference: None,
+                get: op(&item.get),
+                put: op(&item.put),
+                post: op(&item.post),
+                delete: op(&item.delete),
+                options: op(&item.options),
+                head: op(&item.head),
+                patch: op(&item.patch),
+                trace: op(&item.trace),
+            },
+            ReferenceOr::Reference { .. } => ItemHead {
+                reference: Some(serde::de::IgnoredAny),
+                get: None,
+                put: None,
+                post: None,
+                delete: None,
+                options: None,
+                head: None,
+                patch: None,
+                trace: None,
+            },
+        }
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct OpHead {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(rename = "operationId")]
     operation_id: Option<String>,
+    /// The keys of `responses`, to report those that are no status code
+    /// (openapiv3 drops them without a word).
+    #[serde(default)]
+    responses: ResponseKeys,
+}
+
+/// The keys of a mapping, values skipped; anything else reads as none (the
+/// typed read reports it).
+#[derive(Default)]
+struct ResponseKeys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for ResponseKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = ResponseKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("responses")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<ResponseKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(ResponseKeys(keys))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<ResponseKeys, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ResponseKeys::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_unit<E>(self) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+        }
+        d.deserialize_any(Keys)
+    }
+}
+
+/// Whether a `responses` key is one OpenAPI defines: a status code, a
+/// range (`2XX`), `default`, or an extension.
+fn is_response_key(k: &str) -> bool {
+    k == "default"
+        || k.starts_with("x-")
+        || (k.len() == 3
+            && k.starts_with(|c: char| ('1'..='5').contains(&c))
+            && (k[1..].chars().all(|c| c.is_ascii_digit()) || k[1..].eq_ignore_ascii_case("xx")))
 }
 
 impl<'a> Lowerer<'a> {
@@ -54,9 +160,19 @@ impl<'a> Lowerer<'a> {
                     _ => e,
                 }))
             })
-            .collect::<Result<Vec<_>, SpecError>>()?;
+            .collect::<Vec<Result<_, SpecError>>>();
         let mut raw: Vec<(String, Method, OpHead)> = Vec::new();
-        for (path, item) in heads {
+        for (i, head) in heads.into_iter().enumerate() {
+            let (path, item) = match head {
+                Ok(h) => h,
+                Err(e) => {
+                    let p = paths[i];
+                    let Some(item) = self.tolerate(Err(e), || doc.repaired_path_item(p))? else {
+                        continue;
+                    };
+                    (p, ItemHead::of(&item))
+                }
+            };
             if item.reference.is_some() {
                 self.warnings
                     .insert(format!("path `{path}` is a $ref; path-item refs are not supported"));
@@ -73,6 +189,15 @@ impl<'a> Lowerer<'a> {
                 (Method::Trace, item.trace),
             ] {
                 if let Some(op) = op {
+                    for k in op.responses.0.iter().filter(|k| !is_response_key(k)) {
+                        self.warnings.insert(format!(
+                            "#/paths/{}/{}/responses/{}: not an HTTP status code, a range like \
+                             `2XX` or `default`; ignored",
+                            crate::spec::escape_pointer(path),
+                            m.as_str().to_ascii_lowercase(),
+                            crate::spec::escape_pointer(k),
+                        ));
+                    }
                     raw.push((path.to_string(), m, op));
                 }
             }
@@ -98,6 +223,7 @@ impl<'a> Lowerer<'a> {
             .map(|o| {
                 let mut id = names::snake(&o, "default");
                 if names::PY_RESERVED.contains(&id.as_str())
+                    || names::PY_FUTURE.contains(&id.as_str())
                     || names::TS_RESERVED.contains(&id.as_str())
                     || RESERVED_APPS.contains(&id.as_str())
                 {
@@ -141,7 +267,11 @@ impl<'a> Lowerer<'a> {
             &distinct,
             |p| doc.path_item(p),
             |path, item| {
-                let item = item?;
+                let Some(item) = self.tolerate(item, || doc.repaired_path_item(path))? else {
+                    // Nothing of it typed: its operations are skipped below.
+                    while next.next_if(|((p, ..), _)| p == path).is_some() {}
+                    return Ok(());
+                };
                 while let Some(((p, ..), _)) = next.peek()
                     && p == path
                 {
@@ -155,7 +285,15 @@ impl<'a> Lowerer<'a> {
                     let Some(op) = operation_of(item, method) else { continue };
                     let hint = names::pascal(&operation_id, "Operation");
                     let params = self.params(&path, item, op, &hint);
-                    let body = self.body(op, &hint);
+                    let mut body = self.body(op, &hint);
+                    if body.is_some()
+                        && let Some(w) = crate::ir::wire::drop_body_on(method, &path, &operation_id)
+                    {
+                        if !self.body_holds_nothing(op) {
+                            self.warnings.insert(w);
+                        }
+                        body = None;
+                    }
                     let (success, errors) = self.responses(op, &hint);
                     let pagination = self.pagination(&success).map(|item| {
                         let taken = per_app_taken.entry(app.clone()).or_default();
@@ -173,6 +311,7 @@ impl<'a> Lowerer<'a> {
                         deprecated: op.deprecated,
                         params,
                         body,
+                        accept: crate::ir::wire::accept(&success, &errors),
                         success,
                         errors,
                         pagination,
