@@ -42,9 +42,11 @@ build_apigend() {
 }
 
 # Writes an apigend.toml for SPEC into DIR with one group `all` (every app)
-# and only LANGUAGE on; output goes to DIR/out.
-write_apigend_config() { # DIR SPEC LANGUAGE
-    local dir="$1" spec="$2" lang="$3" ts=false py=false
+# and only LANGUAGE on; output goes to DIR/out. ARCHIVE (default false) is
+# `archive.enabled`; the archive then lives in DIR/out/archive, emptied with
+# the output before each run (a first version every time).
+write_apigend_config() { # DIR SPEC LANGUAGE [ARCHIVE]
+    local dir="$1" spec="$2" lang="$3" archive="${4:-false}" ts=false py=false
     [[ "$lang" == typescript ]] && ts=true
     [[ "$lang" == python ]] && py=true
     mkdir -p "$dir"
@@ -62,7 +64,7 @@ typescript = $ts
 python = $py
 
 [archive]
-enabled = false
+enabled = $archive
 
 [[groups]]
 name = "all"
@@ -104,6 +106,23 @@ measure() {
     lines=$(find "$out" -type f \( -name '*.ts' -o -name '*.py' \) -exec cat {} + 2>/dev/null | wc -l)
     printf '%-16s median %7.3f s (%s)   peak %7.1f MiB   %5d files %8d lines\n' \
         "$label" "$m_wall" "$m_range" "$m_rss" "$files" "$lines"
+}
+
+# apigend with the archive on (the default) and off, in one run; PEER=0
+# skips the peer. Sets a_wall a_rss (archive on, what users get).
+measure_apigend() { # NAME(typescript|python) SPEC
+    local lang="$1" spec="$2"
+    write_apigend_config "$work/$lang-apigend-off" "$spec" "$lang" false
+    write_apigend_config "$work/$lang-apigend" "$spec" "$lang" true
+    measure "apigend (archive on)" "$work/$lang-apigend" "$work/$lang-apigend/out" \
+        "$apigend" generate --config "$work/$lang-apigend/apigend.toml"
+    a_wall=$m_wall a_rss=$m_rss
+    measure "apigend (archive off)" "$work/$lang-apigend-off" "$work/$lang-apigend-off/out" \
+        "$apigend" generate --config "$work/$lang-apigend-off/apigend.toml"
+    awk -v on="$a_wall" -v off="$m_wall" -v ron="$a_rss" -v roff="$m_rss" 'BEGIN {
+        t = (on / off - 1) * 100
+        printf "archive on vs off: time %+.1f%% (target within 15%%: %s), peak memory %+.1f%%\n",
+            t, (t <= 15) ? "meets" : "MISSES", (ron / roff - 1) * 100 }'
 }
 
 # compare NAME TARGET_SPEEDUP TARGET_MEM_FRACTION_DENOMINATOR

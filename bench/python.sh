@@ -5,8 +5,11 @@
 #   bench/python.sh [SPEC]         default: ../shared/corpus/oas30-github-api.github.com.json
 #   RUNS=5                         counted runs per tool (after 1 warm-up)
 #
+#   PEER=0                         apigend only (archive on and off)
+#
 # apigend: `apigend generate --config apigend.toml` (release build, one group
-# `all` with every app, Python only, no archive). openapi-python-client:
+# `all` with every app, Python only), with the archive on (the default, what
+# the comparison uses) and off. openapi-python-client:
 # `openapi-python-client generate --path SPEC --output-path OUT --overwrite
 # --meta none`, with its default ruff post-hooks (ruff is on PATH from its
 # venv, as for any user who installs it).
@@ -24,8 +27,9 @@ for candidate in python3.11 python3; do
     if command -v "$candidate" >/dev/null; then python="$(command -v "$candidate")"; break; fi
 done
 [[ -n "$python" ]] || die "python3 is needed for openapi-python-client"
+PEER="${PEER:-1}"
 want="$(sha256sum "$peer/requirements.txt" | cut -d' ' -f1) $("$python" --version)"
-if [[ "$(cat "$venv/.apigend-installed" 2>/dev/null)" != "$want" ]]; then
+if [[ "$PEER" == 1 && "$(cat "$venv/.apigend-installed" 2>/dev/null)" != "$want" ]]; then
     say "creating bench/peers/opc/.venv"
     rm -rf "$venv"
     "$python" -m venv "$venv"
@@ -36,14 +40,13 @@ build_apigend
 
 machine_info
 echo "spec: $spec ($(du -h "$spec" | cut -f1))"
-echo "tools: apigend $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'),"\
+[[ "$PEER" == 1 ]] && echo "tools: apigend $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'),"\
     "openapi-python-client $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-python-client"))')"\
     "(ruff $("$venv/bin/ruff" --version | cut -d' ' -f2)), $("$venv/bin/python" --version)"
 echo "method: 1 warm-up + $RUNS runs each, median wall (min-max), median peak RSS of the largest process"
 
-write_apigend_config "$work/py-apigend" "$spec" python
-measure "apigend" "$work/py-apigend" "$work/py-apigend/out" "$apigend" generate --config "$work/py-apigend/apigend.toml"
-a_wall=$m_wall a_rss=$m_rss
+measure_apigend python "$spec"
+[[ "$PEER" == 1 ]] || { echo "PEER=0: openapi-python-client not run"; exit 0; }
 
 mkdir -p "$work/py-opc"
 PATH="$venv/bin:$PATH" measure "opc 0.29.1" "$work/py-opc" "$work/py-opc/out" \

@@ -5,8 +5,11 @@
 #   bench/typescript.sh [SPEC]     default: ../shared/corpus/oas30-github-api.github.com.json
 #   RUNS=5                         counted runs per tool (after 1 warm-up)
 #
+#   PEER=0                         apigend only (archive on and off)
+#
 # apigend: `apigend generate --config apigend.toml` (release build, one group
-# `all` with every app, TypeScript only, no archive). hey-api: `openapi-ts
+# `all` with every app, TypeScript only), with the archive on (the default,
+# what the comparison uses) and off. hey-api: `openapi-ts
 # -i SPEC -o OUT` with its defaults (types + sdk + client-fetch).
 # Targets: apigend >= 40x faster and < 1/5 of the peak memory.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,12 +17,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 spec="$(realpath "${1:-$default_spec}")"
 [[ -f "$spec" ]] || die "no spec at $spec"
 ensure_gnu_time
+PEER="${PEER:-1}"
 command -v node >/dev/null || die "node is needed for hey-api"
 
 peer="$bench_dir/peers/heyapi"
 stamp="$peer/node_modules/.apigend-installed"
 want="$(cat "$peer/package.json" "$peer/package-lock.json" | sha256sum | cut -d' ' -f1) $(node --version)"
-if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+if [[ "$PEER" == 1 && "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     say "npm ci in bench/peers/heyapi"
     (cd "$peer" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     echo "$want" >"$stamp"
@@ -28,14 +32,13 @@ build_apigend
 
 machine_info
 echo "spec: $spec ($(du -h "$spec" | cut -f1))"
-echo "tools: apigend $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'),"\
+[[ "$PEER" == 1 ]] && echo "tools: apigend $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?'),"\
     "@hey-api/openapi-ts $(node -p "require('$peer/node_modules/@hey-api/openapi-ts/package.json').version")"\
     "(typescript $(node -p "require('$peer/node_modules/typescript/package.json').version")), node $(node --version)"
 echo "method: 1 warm-up + $RUNS runs each, median wall (min-max), median peak RSS of the largest process"
 
-write_apigend_config "$work/ts-apigend" "$spec" typescript
-measure "apigend" "$work/ts-apigend" "$work/ts-apigend/out" "$apigend" generate --config "$work/ts-apigend/apigend.toml"
-a_wall=$m_wall a_rss=$m_rss
+measure_apigend typescript "$spec"
+[[ "$PEER" == 1 ]] || { echo "PEER=0: hey-api not run"; exit 0; }
 
 mkdir -p "$work/ts-heyapi"
 measure "hey-api 0.95.0" "$work/ts-heyapi" "$work/ts-heyapi/out" "$peer/node_modules/.bin/openapi-ts" -i "$spec" -o "$work/ts-heyapi/out"

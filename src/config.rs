@@ -82,6 +82,9 @@ pub struct RawSpec {
     pub command_timeout: Option<String>,
     /// Fetch the document from a running dev server instead.
     pub url: Option<String>,
+    /// Run `command` in a warm schema worker (the daemon only). Default: on
+    /// when `command` is `python manage.py …`.
+    pub warm: Option<bool>,
 }
 
 /// `[apps]`.
@@ -306,6 +309,9 @@ pub struct SpecSource {
     pub timeout: Duration,
     /// Dev-server URL.
     pub url: Option<String>,
+    /// Run `command` in the warm schema worker when the daemon runs it
+    /// (`crate::obtain::warm`).
+    pub warm: bool,
 }
 
 /// How an operation's app is found.
@@ -483,6 +489,22 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     })
 }
 
+/// `spec.warm`, resolved: on by default for `python manage.py …` where
+/// `fork` exists, and an error when asked for a command it cannot serve.
+fn warm_setting(command: Option<&[String]>, asked: Option<bool>) -> Result<bool, String> {
+    let fits = command.is_some_and(crate::obtain::warm::fits);
+    match asked {
+        Some(true) if !fits => Err(format!(
+            "`spec.warm` = true needs `spec.command` to run a Python interpreter on a Django \
+             manage.py (like [\"python\", \"manage.py\", \"spectacular\", …]){}; remove the key \
+             or set it to false",
+            if cfg!(unix) { "" } else { " on a system with fork" }
+        )),
+        Some(on) => Ok(on),
+        None => Ok(fits),
+    }
+}
+
 fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String> {
     let rel = |key: &str, p: &str| -> Result<PathBuf, String> {
         if p.trim().is_empty() {
@@ -536,6 +558,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         },
         timeout,
         url: spec.url.clone(),
+        warm: warm_setting(spec.command.as_deref(), spec.warm)?,
     };
 
     let apps_by = match raw.apps.by.as_str() {
@@ -831,6 +854,24 @@ mod tests {
             load_str("[spec]\npath = \"x\"\n[[groups]]\nname = \"../x\"\napps = [\"*\"]\n", &[])
                 .unwrap_err();
         assert!(e.message.contains("groups[0].name"), "{e}");
+    }
+
+    /// `spec.warm` is on by default only for `python manage.py …`, can be
+    /// turned off (also from the environment), and asking for it on another
+    /// command is an error naming the key.
+    #[test]
+    fn warm_defaults_to_python_manage_py_only() {
+        let with = |cmd: &str, warm: &str, env: &[(&str, &str)]| {
+            load_str(&format!("[spec]\npath = \"x.yaml\"\ncommand = {cmd}\n{warm}"), env)
+        };
+        let django = r#"["python", "manage.py", "spectacular", "--file", "x.yaml"]"#;
+        assert!(with(django, "", &[]).unwrap().spec.warm);
+        assert!(!with(django, "warm = false", &[]).unwrap().spec.warm);
+        assert!(!with(django, "", &[("APIGEND_SPEC__WARM", "false")]).unwrap().spec.warm);
+        assert!(!with(r#"["make", "schema"]"#, "", &[]).unwrap().spec.warm);
+        assert!(!load_str("[spec]\npath = \"x\"\n", &[]).unwrap().spec.warm);
+        let e = with(r#"["make", "schema"]"#, "warm = true", &[]).unwrap_err();
+        assert!(e.message.contains("`spec.warm` = true needs `spec.command`"), "{e}");
     }
 
     /// Issue 14: directories that cannot work are refused, naming both

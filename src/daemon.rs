@@ -44,6 +44,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::{self, Config};
 use crate::lock::{Holder, LockError, ProjectLock};
 use crate::obtain;
+use crate::obtain::warm::Warm;
 use crate::output;
 use crate::pipeline::{self, Outcome, RunError, RunReport};
 use crate::spec::PieceCache;
@@ -238,6 +239,9 @@ struct Daemon {
     /// Typed pieces of the last good document, so a run types only what the
     /// save changed (`spec::PieceCache`).
     pieces: Arc<PieceCache>,
+    /// The warm schema worker that runs `spec.command` when `spec.warm` is
+    /// on; its processes die with the daemon.
+    warm: Arc<Warm>,
 }
 
 async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
@@ -351,6 +355,7 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         stopping: false,
         ready_sent: false,
         pieces: PieceCache::new(),
+        warm: Warm::new(),
     };
     d.write_status();
     // The synthetic "everything changed" event (watchexec's kickstart).
@@ -404,6 +409,9 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
             );
         }
     }
+    // A run abandoned in its spec command leaves the worker busy: kill it
+    // without waiting for the run.
+    d.warm.stop();
     d.status.state = State::Stopped;
     d.write_status();
     for (_, w) in d.waiters.drain() {
@@ -597,6 +605,9 @@ impl Daemon {
     fn reload(&mut self) {
         sd_notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
         tracing::info!(config = %self.config_path.display(), "SIGHUP: reloading the config");
+        // What the worker preloaded (settings, virtualenv) may have changed
+        // in ways its file stamps cannot see: start it afresh.
+        self.warm.request_restart();
         let result = config::load(&self.config_path).map_err(|e| e.to_string()).and_then(|cfg| {
             // The same plan as at start: our runtime files may sit inside a
             // watched tree, and the status written after each run must not
@@ -680,8 +691,10 @@ impl Daemon {
         let job_phase = Arc::clone(&phase);
         let pieces = Arc::clone(&self.pieces);
         let guard = self.guard.clone();
-        let handle =
-            tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase, &pieces, &guard));
+        let warm = Arc::clone(&self.warm);
+        let handle = tokio::task::spawn_blocking(move || {
+            run_job(&cfg, &only, &job_phase, &pieces, &guard, &warm)
+        });
         self.job = Some(Job {
             restore: None,
             number,
@@ -1081,12 +1094,13 @@ fn run_job(
     phase: &AtomicU8,
     pieces: &Arc<PieceCache>,
     guard: &Guard,
+    warm: &Warm,
 ) -> JobOutcome {
     let mut groups = match pipeline::select_groups(cfg, only) {
         Ok(g) => g,
         Err(e) => return JobOutcome::Failed(e),
     };
-    let loaded = match pipeline::load_api_cached(cfg, Some(pieces)) {
+    let loaded = match pipeline::load_api_cached(cfg, Some(pieces), Some(warm)) {
         Ok(x) => x,
         Err(e) => return JobOutcome::Failed(e),
     };

@@ -14,6 +14,7 @@ use crate::config::SpecSource;
 
 pub mod git;
 pub mod process_group;
+pub mod warm;
 
 /// Why the spec could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -66,14 +67,17 @@ pub struct Obtained {
     pub origin: String,
 }
 
-/// Runs the spec command if there is one, then reads the file, or fetches
-/// the URL.
+/// Runs the spec command if there is one (in the warm worker when given one
+/// and `spec.warm` is on), then reads the file, or fetches the URL.
 ///
 /// # Errors
 /// See [`ObtainError`].
-pub fn obtain(src: &SpecSource) -> Result<Obtained, ObtainError> {
+pub fn obtain(src: &SpecSource, warm: Option<&warm::Warm>) -> Result<Obtained, ObtainError> {
     if let Some(cmd) = &src.command {
-        run_command(cmd, &src.cwd, src.timeout)?;
+        match warm.filter(|_| src.warm) {
+            Some(w) => w.run(cmd, &src.cwd, src.timeout)?,
+            None => run_command(cmd, &src.cwd, src.timeout)?,
+        }
     }
     if let Some(url) = &src.url {
         return fetch_url(url, src.timeout);
@@ -231,15 +235,7 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
     let Some((program, args)) = argv.split_first() else {
         return Err(fail("is empty".into(), String::new()));
     };
-    // A relative program path with a slash (`.venv/bin/python`) means the
-    // one in the command's working directory, as in a shell there; std
-    // leaves that ambiguous (parent's or child's directory).
-    let program = if program.contains('/') && Path::new(program).is_relative() {
-        cwd.join(program).into_os_string()
-    } else {
-        program.into()
-    };
-    let mut cmd = Command::new(program);
+    let mut cmd = Command::new(program_in(program, cwd));
     cmd.args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
@@ -282,20 +278,48 @@ pub fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(),
         let _ = child.kill();
         let output =
             format!("{}{}", out.join().unwrap_or_default(), err.join().unwrap_or_default());
-        return Err(fail(
-            format!(
-                "timed out after {}s and was killed (raise spec.command_timeout if it is just slow)",
-                timeout.as_secs_f32()
-            ),
-            output,
-        ));
+        return Err(timed_out(argv, timeout, output));
     };
     let stdout = out.join().unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     if status.success() {
         return Ok(());
     }
-    Err(fail(format!("failed ({status})"), format!("{stdout}{stderr}")))
+    Err(failed(argv, status, format!("{stdout}{stderr}")))
+}
+
+/// The program to start for `program` run in `cwd`: a relative path with a
+/// slash (`.venv/bin/python`) means the one in the command's working
+/// directory, as in a shell there; std leaves that ambiguous (parent's or
+/// child's directory).
+fn program_in(program: &str, cwd: &Path) -> std::ffi::OsString {
+    if program.contains('/') && Path::new(program).is_relative() {
+        cwd.join(program).into_os_string()
+    } else {
+        program.into()
+    }
+}
+
+/// The error of a command that exited unsuccessfully (shared with the warm
+/// worker, whose failures must read exactly the same).
+fn failed(argv: &[String], status: std::process::ExitStatus, output: String) -> ObtainError {
+    ObtainError::Command {
+        command: argv.join(" "),
+        what: format!("failed ({status})"),
+        stderr: output,
+    }
+}
+
+/// The error of a command killed at its time-out.
+fn timed_out(argv: &[String], timeout: Duration, output: String) -> ObtainError {
+    ObtainError::Command {
+        command: argv.join(" "),
+        what: format!(
+            "timed out after {}s and was killed (raise spec.command_timeout if it is just slow)",
+            timeout.as_secs_f32()
+        ),
+        stderr: output,
+    }
 }
 
 /// Fetches the spec from a dev server, retrying while it restarts (connection

@@ -24,6 +24,7 @@ use crate::codegen::{self, GeneratedFile, Language, PythonOptions};
 use crate::config::{AppsBy, Config, Group};
 use crate::ir::Api;
 use crate::ir::lower::{AppRule, lower};
+use crate::obtain::warm::Warm;
 use crate::obtain::{ObtainError, obtain};
 use crate::output::{self, CommitStats};
 use crate::slice::{GroupSpec, fingerprint_of, slice, slice_digest, spec_slice};
@@ -134,20 +135,21 @@ pub struct OpKey {
 /// # Errors
 /// When the spec cannot be obtained or parsed.
 pub fn load_api(cfg: &Config) -> Result<Loaded, RunError> {
-    load_api_cached(cfg, None)
+    load_api_cached(cfg, None, None)
 }
 
-/// [`load_api`], reusing the typed pieces of earlier runs in `cache` (the
-/// watch daemon's).
+/// [`load_api`], reusing the typed pieces of earlier runs in `cache` and
+/// running the spec command in the warm worker `warm` (the watch daemon's).
 ///
 /// # Errors
 /// When the spec cannot be obtained or parsed.
 pub fn load_api_cached(
     cfg: &Config,
     cache: Option<&std::sync::Arc<spec::PieceCache>>,
+    warm: Option<&Warm>,
 ) -> Result<Loaded, RunError> {
     let t = std::time::Instant::now();
-    let got = obtain(&cfg.spec)?;
+    let got = obtain(&cfg.spec, warm)?;
     tracing::debug!(elapsed = ?t.elapsed(), bytes = got.bytes.len(), "obtained spec");
     let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     let fetch = |rel: &str| -> Result<Vec<u8>, String> {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::archive::{Archive, Attachments, NewVersion, Version, VersionManifest};
+use crate::archive::{Archive, Attachments, NewVersion, OutputEntry, Version, VersionManifest};
 use crate::diff::report::{self as wording, Labels};
 use crate::diff::textdiff::{FileChange, file_changes};
 use crate::diff::{Level, Options, Report, compare_with};
@@ -44,28 +44,60 @@ pub fn compare_groups(
             continue;
         }
         let prev_dir = archive.path_of(&prev.id).join(group);
-        let old_slice = std::fs::read(prev_dir.join("slice.json")).ok().and_then(|b| parse(&b));
-        let new_slice = new.groups.get(group).and_then(|g| parse(g.slice.as_bytes()));
-        let report = match (old_slice, new_slice) {
-            (Some(old), Some(new)) => compare_with(&old, &new, &options),
-            (None, Some(new)) => compare_with(&empty_like(&new), &new, &options),
-            _ => continue,
+        let pieces = crate::spec::PieceCache::new();
+        let new_group = new.groups.get(group);
+        let old_bytes = std::fs::read(prev_dir.join("slice.json")).ok();
+        let new_bytes = new_group.map(|g| g.slice.as_bytes());
+        // Only a slice that changed is typed and diffed: the same bytes
+        // are the same API (outputs can still change, with the generator
+        // or the group's config), and typing a slice is most of a diff.
+        let report = match (old_bytes.as_deref(), new_bytes) {
+            (Some(old), Some(new)) if old == new => {
+                let version = info_version(new);
+                Report {
+                    base_version: version.clone(),
+                    revision_version: version,
+                    ..Report::default()
+                }
+            }
+            // The two slices share most of their pieces: the new one reuses
+            // the old one's typing of every piece whose text is the same.
+            (old, Some(new)) => {
+                match (old.and_then(|b| parse(b, Some(&pieces))), parse(new, Some(&pieces))) {
+                    (Some(old), Some(new)) => compare_with(&old, &new, &options),
+                    (None, Some(new)) => compare_with(&empty_like(&new), &new, &options),
+                    _ => continue,
+                }
+            }
+            (_, None) => continue,
+        };
+        // Only files whose hash differs are read and diffed; the manifests
+        // say which.
+        let old_outputs = prev.manifest.groups.get(group).map(|pg| &pg.outputs);
+        let hash_in = |outputs: Option<&BTreeMap<String, OutputEntry>>, lang: &str, rel: &str| {
+            outputs.and_then(|o| o.get(lang)).and_then(|o| o.files.get(rel)).cloned()
         };
         let mut old_files = BTreeMap::new();
         let mut new_files = BTreeMap::new();
-        if let Some(pg) = prev.manifest.groups.get(group) {
-            for (lang, o) in &pg.outputs {
-                for rel in o.files.keys() {
+        if let Some(outputs) = old_outputs {
+            for (lang, o) in outputs {
+                for (rel, hash) in &o.files {
+                    if hash_in(Some(&entry.outputs), lang, rel).as_ref() == Some(hash) {
+                        continue;
+                    }
                     if let Ok(s) = std::fs::read_to_string(prev_dir.join(lang).join(rel)) {
                         old_files.insert(format!("{lang}/{rel}"), s);
                     }
                 }
             }
         }
-        if let Some(g) = new.groups.get(group) {
+        if let Some(g) = new_group {
             for (lang, o) in &entry.outputs {
                 let Some(dir) = g.outputs.get(lang) else { continue };
-                for rel in o.files.keys() {
+                for (rel, hash) in &o.files {
+                    if hash_in(old_outputs, lang, rel).as_ref() == Some(hash) {
+                        continue;
+                    }
                     if let Ok(s) = std::fs::read_to_string(dir.join(rel)) {
                         new_files.insert(format!("{lang}/{rel}"), s);
                     }
@@ -78,8 +110,28 @@ pub fn compare_groups(
     out
 }
 
-fn parse(bytes: &[u8]) -> Option<openapiv3::OpenAPI> {
-    crate::spec::parse_typed(bytes, "slice.json", &|_| Err("slices have no file refs".into())).ok()
+/// `info.version` of a slice, read without typing the rest of it.
+fn info_version(bytes: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        info: Info,
+    }
+    #[derive(serde::Deserialize)]
+    struct Info {
+        #[serde(default)]
+        version: String,
+    }
+    serde_json::from_slice::<Doc>(bytes).map(|d| d.info.version).unwrap_or_default()
+}
+
+fn parse(
+    bytes: &[u8],
+    pieces: Option<&std::sync::Arc<crate::spec::PieceCache>>,
+) -> Option<openapiv3::OpenAPI> {
+    let no_files = |_: &str| Err("slices have no file refs".into());
+    crate::spec::read_cached(bytes.to_vec(), "slice.json", &no_files, pieces, |d| d.to_openapi())
+        .map(|(_, api)| api)
+        .ok()
 }
 
 /// A document with the same info and no operations: the base for a group
@@ -169,4 +221,66 @@ pub fn attach(
     let top = serde_json::to_string_pretty(&top).unwrap_or_default() + "\n";
     attachments.insert("report.json".into(), top);
     (attachments, verdict.map(|l| l.as_str().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::NewGroup;
+    use crate::codegen::GeneratedFile;
+    use crate::output;
+
+    /// Issue 15: a group whose slice is byte-for-byte the previous one is
+    /// not typed or diffed (its slice here is JSON but not OpenAPI, so
+    /// typing it would drop the group from the report), and only files
+    /// whose hash changed are read and diffed (the unchanged one is even
+    /// gone from the previous version, which would show as added if read).
+    #[test]
+    fn only_changed_slices_are_typed_and_only_changed_files_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out/g/typescript");
+        let archive = Archive { dir: tmp.path().join("archive"), max_versions: 10 };
+        let slice = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "7"}, "paths": 5}"#;
+        let new = |spec: &str| NewVersion {
+            trigger: "test".into(),
+            spec_hash: spec.into(),
+            groups: [(
+                "g".to_string(),
+                NewGroup {
+                    slice: slice.into(),
+                    outputs: [("typescript".to_string(), dir.clone())].into(),
+                },
+            )]
+            .into(),
+        };
+        let commit = |x: &str, fp: &str| {
+            let files = [GeneratedFile::new("x.ts", x), GeneratedFile::new("y.ts", "same\n")];
+            output::commit(&dir, &files, fp).unwrap();
+        };
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        commit("one\n", "f1");
+        let first = new("s1");
+        let id = archive.record(&first, at(0), |_, _| (Attachments::new(), None)).unwrap().unwrap();
+        std::fs::remove_file(archive.path_of(&id).join("g/typescript/y.ts")).unwrap();
+
+        commit("two\n", "f2");
+        let second = new("s2");
+        let mut reports = Vec::new();
+        archive
+            .record(&second, at(1), |prev, manifest| {
+                reports = compare_groups(&archive, prev, manifest, &second);
+                (Attachments::new(), None)
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(reports.len(), 1, "the group with an unchanged slice is still reported");
+        let r = &reports[0];
+        assert!(r.report.findings.is_empty());
+        assert_eq!(
+            (r.report.base_version.as_str(), r.report.revision_version.as_str()),
+            ("7", "7")
+        );
+        let files: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files, ["typescript/x.ts"]);
+    }
 }

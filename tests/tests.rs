@@ -67,3 +67,6 @@ mod hardening;
 /// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
 /// files apigend did not write, leftovers of killed runs (issue 14).
 mod disk;
+
+/// The warm schema worker on a copy of the e2e Django backend (issue 15).
+mod warm;
