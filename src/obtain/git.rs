@@ -232,9 +232,12 @@ pub fn obtain_at(src: &SpecSource, rev: &str) -> Result<AtRevision, GitError> {
         cwd,
         timeout: src.timeout,
         url: None,
+        // A one-off build at the base revision: a worker would be started
+        // for one run and thrown away.
+        warm: false,
     };
     let build = |source| GitError::Build { rev: rev.to_string(), source };
-    let got = obtain(&inside).map_err(build)?;
+    let got = obtain(&inside, None).map_err(build)?;
     let dir = worktree.dir.join(rel.parent().unwrap_or(Path::new("")));
     Ok(AtRevision {
         bytes: got.bytes,
