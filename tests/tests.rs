@@ -45,3 +45,7 @@ mod archive;
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;
+
+/// Both clients against Stoplight Prism's validating mock server, on every
+/// corpus document and spec (issue 11).
+mod wire;
