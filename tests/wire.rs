@@ -66,25 +66,30 @@ fn wire() {
     let mut table = String::new();
     writeln!(
         table,
-        "{:<52} {:>5} {:>5} {:>8} {:>6} {:>6} {:>8}",
-        "document", "ops", "calls", "invalid", "parse", "excl", "seconds"
+        "{:<52} {:>5} {:>5} {:>8} {:>6} {:>6} {:>6} {:>8}",
+        "document", "ops", "calls", "invalid", "parse", "excl", "badex", "seconds"
     )
     .unwrap();
+    let mut notes = String::new();
     let mut failures = String::new();
     let mut matched: BTreeSet<usize> = BTreeSet::new();
     for r in &reports {
         writeln!(
             table,
-            "{:<52} {:>5} {:>5} {:>8} {:>6} {:>6} {:>8.1}",
+            "{:<52} {:>5} {:>5} {:>8} {:>6} {:>6} {:>6} {:>8.1}",
             r.name,
             r.operations,
             r.calls,
             r.invalid,
             r.parse,
             r.excluded,
+            r.bad_examples,
             r.took.as_secs_f64()
         )
         .unwrap();
+        for n in &r.notes {
+            writeln!(notes, "{}: {n}", r.name).unwrap();
+        }
         matched.extend(r.exclusions_used.iter().copied());
         for f in &r.failures {
             writeln!(failures, "{}: {f}", r.name).unwrap();
@@ -101,9 +106,34 @@ fn wire() {
             .unwrap();
         }
     }
-    writeln!(table, "total {:.1} s", started.elapsed().as_secs_f64()).unwrap();
+    writeln!(
+        table,
+        "total {:.1} s wall, {:.1} s CPU in child processes (prism, tsc, node, python, apigend)",
+        started.elapsed().as_secs_f64(),
+        children_cpu().as_secs_f64()
+    )
+    .unwrap();
+    if !notes.is_empty() {
+        util::notice(&format!("wire test notes:\n{notes}"));
+    }
     util::notice(&format!("wire test:\n{table}"));
     assert!(failures.is_empty(), "wire test failures:\n{failures}\n{table}");
+}
+
+/// User + system CPU time of every reaped child process so far: the cost of
+/// the test on a shared machine, where wall time depends on the neighbours.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 // --- inputs ------------------------------------------------------------------
@@ -127,10 +157,14 @@ fn documents() -> Vec<PathBuf> {
         util::notice(&why);
     }
     docs.extend(spec_files(&util::crate_root().join("tests/specs")));
-    // A developer's filter: only documents whose file name contains it.
+    // A developer's filter: only documents whose file name contains one of
+    // its comma-separated words.
     if let Some(only) = std::env::var("APIGEND_WIRE_ONLY").ok().filter(|o| !o.is_empty()) {
         util::notice(&format!("wire: APIGEND_WIRE_ONLY={only}: the other documents are left out"));
-        docs.retain(|d| d.file_name().is_some_and(|n| n.to_string_lossy().contains(&only)));
+        docs.retain(|d| {
+            let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            only.split(',').any(|w| name.contains(w))
+        });
     }
     let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     docs.sort_by(|a, b| size(b).cmp(&size(a)).then_with(|| a.cmp(b)));
@@ -224,6 +258,11 @@ struct Report {
     parse: usize,
     /// Failures covered by an exclusion.
     excluded: usize,
+    /// Calls whose documented example response breaks the document's own
+    /// schema (Prism refuses to send it).
+    bad_examples: usize,
+    /// What the run noticed without failing.
+    notes: Vec<String>,
     exclusions_used: BTreeSet<usize>,
     failures: Vec<String>,
     took: Duration,
@@ -245,6 +284,8 @@ fn run_document(
         invalid: 0,
         parse: 0,
         excluded: 0,
+        bad_examples: 0,
+        notes: Vec::new(),
         exclusions_used: BTreeSet::new(),
         failures: Vec::new(),
         took: Duration::ZERO,
@@ -320,7 +361,7 @@ fn document_calls(
     let plan = plan_calls(&api.api, &document);
 
     let plan_json = json!({
-        "auth": { "token": "wire-test-token", "apiKey": "wire-test-key" },
+        "auth": auth_plan(&document, &api.api),
         "calls": plan.iter().enumerate().map(|(i, c)| json!({
             "id": i, "method": c.method, "path": c.path, "params": c.params,
             "body": c.body,
@@ -376,7 +417,7 @@ fn document_calls(
 fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
     for (id, call) in run.plan.iter().enumerate() {
         let op = format!("{} {}", call.method, call.path);
-        let (mut invalid, mut parse, mut excluded) = (false, false, false);
+        let (mut invalid, mut parse, mut excluded, mut bad_example) = (false, false, false, false);
         for flavour in ["typescript", "python", "python-async"] {
             let r = run.results.get(flavour).and_then(|m| m.get(&(id as u64)));
             let Some(r) = r else {
@@ -408,6 +449,19 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
                 continue;
             }
             let detail = r["detail"].as_str().unwrap_or("");
+            if prism_refused_its_example(status, detail) {
+                // Neither client's doing: the document's example breaks its
+                // own schema, and Prism (validating its answer under
+                // `--errors`) sends a 500 instead. Counted and shown.
+                bad_example = true;
+                report.notes.push(format!(
+                    "{op} ({}), {flavour}: the document's example response breaks its schema; \
+                     Prism answered 500: {}",
+                    call.operation,
+                    util::truncate(detail, 3).trim_end()
+                ));
+                continue;
+            }
             let kind = if rejected { "INVALID REQUEST" } else { "CLIENT FAILURE" };
             report.failures.push(format!(
                 "{op} ({}), {flavour}: {kind} ({outcome}, status {}, sl-violations {})\n  sent: params {} body {}\n  {}",
@@ -427,7 +481,20 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
         report.invalid += usize::from(invalid);
         report.parse += usize::from(parse);
         report.excluded += usize::from(excluded && !invalid && !parse);
+        report.bad_examples += usize::from(bad_example && !invalid && !parse);
     }
+}
+
+/// Prism's own 500 when the response it would send (the document's example)
+/// fails the document's schema: every violation it lists is in `response`.
+fn prism_refused_its_example(status: Option<u64>, body: &str) -> bool {
+    let Ok(v) = serde_json::from_str::<Value>(body) else { return false };
+    let v = if let Some(s) = v.as_str() { serde_json::from_str(s).unwrap_or(Value::Null) } else { v };
+    status == Some(500)
+        && v["type"].as_str().is_some_and(|t| t.ends_with("#VIOLATIONS"))
+        && v["validation"].as_array().is_some_and(|l| {
+            !l.is_empty() && l.iter().all(|x| x["location"][0].as_str() == Some("response"))
+        })
 }
 
 fn python_package(stem: &str) -> String {
@@ -481,6 +548,7 @@ fn run_driver(mut cmd: Command, log: &Path) -> Result<(), String> {
             .stdout(file)
             .stderr(err)
             .process_group(0)
+            .pre_exec_kill_with_parent()
             .spawn()
             .map_err(|e| format!("spawn {cmd:?}: {e}"))?,
     );
@@ -504,6 +572,26 @@ fn run_driver(mut cmd: Command, log: &Path) -> Result<(), String> {
 }
 
 use std::os::unix::process::CommandExt as _;
+
+/// Linux: the child gets SIGKILL when the thread that spawned it dies, so a
+/// test runner killed from outside (a CI timeout) leaves no server behind.
+trait KillWithParent {
+    fn pre_exec_kill_with_parent(&mut self) -> &mut Self;
+}
+
+impl KillWithParent for Command {
+    fn pre_exec_kill_with_parent(&mut self) -> &mut Self {
+        // SAFETY: prctl is async-signal-safe; it only sets a flag of the
+        // child being exec'd.
+        unsafe {
+            self.pre_exec(|| {
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            })
+        }
+    }
+}
 
 /// A child process group, killed (and reaped) on drop: no orphans, whatever
 /// the test does.
@@ -546,6 +634,7 @@ impl Prism {
                 .stdout(Stdio::piped())
                 .stderr(err)
                 .process_group(0)
+                .pre_exec_kill_with_parent()
                 .spawn()
                 .map_err(|e| format!("spawn {}: {e}", prism.display()))?,
         );
@@ -584,6 +673,52 @@ impl Prism {
             )),
         }
     }
+}
+
+/// Credentials as a user of this API would configure them, from the
+/// document's security schemes: the `Authorization` scheme (`Bearer` for
+/// bearer, OAuth 2 and OpenID Connect; the API-key prefix the generator
+/// chose, such as DRF's `Token`; `Basic` with `user:password` in base64),
+/// the first API-key header, and every API-key cookie.
+fn auth_plan(document: &Value, api: &Api) -> Value {
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut api_key_header: Option<String> = None;
+    let mut cookies = serde_json::Map::new();
+    let schemes = document.pointer("/components/securitySchemes").and_then(Value::as_object);
+    for scheme in schemes.into_iter().flat_map(|m| m.values()) {
+        let ty = scheme["type"].as_str().unwrap_or("");
+        let name = scheme["name"].as_str().unwrap_or("");
+        match (ty, scheme["scheme"].as_str().map(str::to_ascii_lowercase).as_deref(), scheme["in"].as_str()) {
+            ("http", Some("basic"), _) => prefixes.push("Basic".into()),
+            ("http", _, _) | ("oauth2" | "openIdConnect", _, _) => prefixes.push("Bearer".into()),
+            ("apiKey", _, Some("header")) if name.eq_ignore_ascii_case("authorization") => {
+                prefixes.push(api.auth.token_prefix.clone());
+            }
+            ("apiKey", _, Some("header")) => {
+                api_key_header.get_or_insert_with(|| name.to_string());
+            }
+            ("apiKey", _, Some("cookie")) => {
+                cookies.insert(name.to_string(), json!("wire-test-cookie"));
+            }
+            _ => {}
+        }
+    }
+    // The generator's own choice first, as a user following its defaults.
+    let prefix = prefixes
+        .iter()
+        .find(|p| **p == api.auth.token_prefix)
+        .or_else(|| prefixes.first())
+        .cloned()
+        .unwrap_or_else(|| api.auth.token_prefix.clone());
+    // base64("wire:test"): Basic credentials are `user:password`.
+    let token = if prefix == "Basic" { "d2lyZTp0ZXN0" } else { "wire-test-token" };
+    json!({
+        "token": token,
+        "tokenPrefix": prefix,
+        "apiKeyHeader": api_key_header,
+        "apiKey": "wire-test-key",
+        "cookies": cookies,
+    })
 }
 
 // --- choosing and building the calls ---------------------------------------------

@@ -23,10 +23,13 @@ const recordingFetch = async (input, init) => {
   last = { status: response.status, violations: response.headers.get("sl-violations") };
   return response;
 };
+const auth = { token: plan.auth.token, tokenPrefix: plan.auth.tokenPrefix };
+if (plan.auth.apiKeyHeader !== null) auth.apiKey = { header: plan.auth.apiKeyHeader, value: plan.auth.apiKey };
+const cookie = Object.entries(plan.auth.cookies).map(([k, v]) => `${k}=${v}`).join("; ");
 const client = api.createClient({
   baseUrl,
-  auth: { token: plan.auth.token, apiKey: { value: plan.auth.apiKey } },
-  headers: {},
+  auth,
+  headers: cookie === "" ? {} : { Cookie: cookie },
   fetch: recordingFetch,
 });
 

@@ -132,6 +132,16 @@ def to_py(value: object) -> object:
     return value
 
 
+def validate(hint: object, value: object) -> object:
+    """The plan's JSON as a value of the annotated type."""
+    try:
+        adapter = pydantic.TypeAdapter(hint)
+    except pydantic.PydanticSchemaGenerationError:
+        # `bytes | File` (binary bodies): `File` is a plain class.
+        adapter = pydantic.TypeAdapter(hint, config=pydantic.ConfigDict(arbitrary_types_allowed=True))
+    return adapter.validate_python(value)
+
+
 def arguments(call: dict, entry: tuple) -> dict[str, object]:
     _, _, args, hints = entry
     kwargs: dict[str, object] = {}
@@ -139,9 +149,9 @@ def arguments(call: dict, entry: tuple) -> dict[str, object]:
         arg = args.get((p["in"], p["name"])) or args.get((None, p["name"]))
         if arg is None:
             raise LookupError(f"no argument for the {p['in']} parameter {p['name']!r}")
-        kwargs[arg] = pydantic.TypeAdapter(hints[arg]).validate_python(to_py(p["value"]))
+        kwargs[arg] = validate(hints[arg], to_py(p["value"]))
     if call["body"] is not None:
-        kwargs["body"] = pydantic.TypeAdapter(hints["body"]).validate_python(to_py(call["body"]))
+        kwargs["body"] = validate(hints["body"], to_py(call["body"]))
     return kwargs
 
 
@@ -155,7 +165,14 @@ def outcome(call_id: int, flavour: str, error: BaseException | None) -> dict[str
     return {**base, "outcome": "client_error", "detail": detail}
 
 
-AUTH = {"token": plan["auth"]["token"], "api_key": plan["auth"]["apiKey"]}
+_auth = plan["auth"]
+AUTH: dict[str, object] = {
+    "token": _auth["token"],
+    "token_prefix": _auth["tokenPrefix"],
+    "cookies": _auth["cookies"],
+}
+if _auth["apiKeyHeader"] is not None:
+    AUTH.update(api_key=_auth["apiKey"], api_key_header=_auth["apiKeyHeader"])
 
 
 def run_sync(table: dict) -> list[dict[str, object]]:

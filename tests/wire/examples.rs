@@ -54,7 +54,11 @@ impl<'a> Examples<'a> {
         if depth > 2 * DEPTH + 2 {
             return None;
         }
-        let s = self.resolve(schema);
+        self.shape(self.resolve(schema), depth)
+    }
+
+    /// A value for a resolved schema.
+    fn shape(&self, s: &Value, depth: usize) -> Option<Value> {
         if s.as_bool() == Some(true) || s.as_object().is_some_and(Map::is_empty) {
             return Some(json!("x"));
         }
@@ -66,11 +70,11 @@ impl<'a> Examples<'a> {
         }
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             let merged = self.merge_all_of(s, all);
-            return self.typed(&merged, depth);
+            return self.shape(&merged, depth);
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(variants) = s.get(key).and_then(Value::as_array) {
-                return self.union(s, variants, depth);
+                return self.union(s, key, variants, depth);
             }
         }
         self.typed(s, depth)
@@ -130,9 +134,10 @@ impl<'a> Examples<'a> {
         Value::Object(out)
     }
 
-    /// The first variant that allows more than `null`; a discriminator
-    /// property is set to the name that selects it.
-    fn union(&self, s: &Value, variants: &[Value], depth: usize) -> Option<Value> {
+    /// The first variant that allows more than `null`, with the keywords
+    /// beside `oneOf`/`anyOf` (shared properties, `required`) merged in; a
+    /// discriminator property is set to the name that selects it.
+    fn union(&self, s: &Value, key: &str, variants: &[Value], depth: usize) -> Option<Value> {
         let pick = variants.iter().find(|v| {
             let r = self.resolve(v);
             schema_type(r).as_deref() != Some("null")
@@ -140,7 +145,15 @@ impl<'a> Examples<'a> {
                     .and_then(Value::as_array)
                     .is_none_or(|e| e.iter().any(|x| !x.is_null()))
         })?;
-        let mut value = self.value(pick, depth)?;
+        let mut outer = s.as_object().cloned().unwrap_or_default();
+        outer.remove(key);
+        outer.remove("discriminator");
+        let mut value = if outer.keys().all(|k| is_annotation(k)) {
+            self.value(pick, depth)?
+        } else {
+            let merged = self.merge_all_of(&Value::Object(outer), std::slice::from_ref(pick));
+            self.shape(&merged, depth)?
+        };
         let disc = s.get("discriminator");
         let prop = disc.and_then(|d| d.get("propertyName")).and_then(Value::as_str);
         if let (Some(disc), Some(prop), Some(obj)) = (disc, prop, value.as_object_mut()) {
@@ -220,6 +233,15 @@ impl<'a> Examples<'a> {
         }
         Value::Object(out)
     }
+}
+
+/// Keywords that say nothing about the value.
+fn is_annotation(k: &str) -> bool {
+    matches!(
+        k,
+        "description" | "title" | "nullable" | "deprecated" | "example" | "examples" | "readOnly"
+            | "writeOnly" | "externalDocs" | "default"
+    ) || k.starts_with("x-")
 }
 
 /// How many keywords a schema has: the narrower of two declarations of one
