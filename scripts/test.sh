@@ -3,7 +3,8 @@
 # toolchain, Node 20 with npm, and Python 3.10+ (python3.11 preferred).
 #
 #   1. installs the pinned checkers from tests/tools/ into the work tree
-#      (npm ci -> tests/tools/node_modules, a virtualenv -> tests/tools/.venv);
+#      (npm ci -> tests/tools/node_modules: tsc and Prism; a virtualenv ->
+#      tests/tools/.venv);
 #      nothing global, and nothing at all when the pins have not changed;
 #   2. cargo fmt --check, cargo clippy -D warnings;
 #   3. cargo test, including the #[ignore]d tests that need node/python
@@ -30,12 +31,15 @@ command -v node >/dev/null || die "node is not on PATH (Node 20+ is needed for t
 command -v npm >/dev/null || die "npm is not on PATH"
 node_stamp="$tools/node_modules/.apigend-installed"
 node_want="$(sha "$tools/package.json" "$tools/package-lock.json") $(node --version)"
-if [[ ! -x "$tools/node_modules/.bin/tsc" || "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]]; then
+if [[ ! -x "$tools/node_modules/.bin/tsc" || ! -x "$tools/node_modules/.bin/prism" ||
+    "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]]; then
     say "installing pinned node tools (npm ci in tests/tools)"
     (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error)
     printf '%s\n' "$node_want" >"$node_stamp"
 fi
 export APIGEND_TSC="$tools/node_modules/.bin/tsc"
+# Stoplight Prism's validating mock server, for the wire test.
+export APIGEND_PRISM="$tools/node_modules/.bin/prism"
 
 # --- python tools (mypy, pydantic, httpx, Django) ---------------------------
 python=""

@@ -210,6 +210,9 @@ struct Exclusion {
     operation: String,
     /// `typescript`, `python` or `python-async`; all three when absent.
     flavour: Option<String>,
+    /// When set, only Prism violations whose message contains this text are
+    /// excused; a call with any other violation still fails.
+    violation: Option<String>,
     /// Why this is Prism's limit and not the client's defect.
     reason: String,
 }
@@ -239,7 +242,36 @@ impl Exclusions {
             e.document == document
                 && (e.operation == operation || e.operation == "*")
                 && e.flavour.as_deref().is_none_or(|f| f == flavour)
+                && e.violation.is_none()
         })
+    }
+
+    /// The exclusions that together excuse every one of Prism's error
+    /// `violations` of this call, if they do.
+    fn excuse(
+        &self,
+        document: &str,
+        operation: &str,
+        flavour: &str,
+        violations: &[String],
+    ) -> Option<Vec<usize>> {
+        if let Some(i) = self.find(document, operation, flavour) {
+            return Some(vec![i]);
+        }
+        if violations.is_empty() {
+            return None;
+        }
+        let mut used = Vec::new();
+        for v in violations {
+            let i = self.entries.iter().position(|e| {
+                e.document == document
+                    && e.operation == operation
+                    && e.flavour.as_deref().is_none_or(|f| f == flavour)
+                    && e.violation.as_deref().is_some_and(|text| v.contains(text))
+            })?;
+            used.push(i);
+        }
+        Some(used)
     }
 }
 
@@ -443,12 +475,13 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
             if !failed {
                 continue;
             }
-            if let Some(i) = exclusions.find(&report.name, &op, flavour) {
-                report.exclusions_used.insert(i);
+            let detail = r["detail"].as_str().unwrap_or("");
+            let messages = error_violations(violations, detail);
+            if let Some(used) = exclusions.excuse(&report.name, &op, flavour, &messages) {
+                report.exclusions_used.extend(used);
                 excluded = true;
                 continue;
             }
-            let detail = r["detail"].as_str().unwrap_or("");
             if prism_refused_its_example(status, detail) {
                 // Neither client's doing: the document's example breaks its
                 // own schema, and Prism (validating its answer under
@@ -483,6 +516,25 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
         report.excluded += usize::from(excluded && !invalid && !parse);
         report.bad_examples += usize::from(bad_example && !invalid && !parse);
     }
+}
+
+/// The messages of Prism's error-severity violations: from the
+/// `sl-violations` header, else from the problem document Prism answered.
+fn error_violations(header: Option<&str>, body: &str) -> Vec<String> {
+    let list = header
+        .and_then(|h| serde_json::from_str::<Value>(h).ok())
+        .or_else(|| {
+            let v = serde_json::from_str::<Value>(body).ok()?;
+            let v = if let Some(s) = v.as_str() { serde_json::from_str(s).ok()? } else { v };
+            Some(v["validation"].clone())
+        })
+        .unwrap_or(Value::Null);
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|x| x["severity"].as_str() != Some("Warning"))
+        .filter_map(|x| x["message"].as_str().map(String::from))
+        .collect()
 }
 
 /// Prism's own 500 when the response it would send (the document's example)
