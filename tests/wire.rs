@@ -488,8 +488,8 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
                 // `--errors`) sends a 500 instead. Counted and shown.
                 bad_example = true;
                 report.notes.push(format!(
-                    "{op} ({}), {flavour}: the document's example response breaks its schema; \
-                     Prism answered 500: {}",
+                    "{op} ({}), {flavour}: the example response (the document's, or Prism's \
+                     from the schema) breaks the document's schema; Prism answered 500: {}",
                     call.operation,
                     util::truncate(detail, 3).trim_end()
                 ));
@@ -701,16 +701,24 @@ impl Prism {
                     use std::io::Write as _;
                     let _ = writeln!(f, "{line}");
                 }
-                if line.contains("Prism is listening") {
-                    if let Some(tx) = ready.take() {
-                        let _ = tx.send(());
-                    }
+                // Prism keeps running after a fatal error (a document it
+                // cannot resolve): report the line at once.
+                let event = if line.contains("Prism is listening") {
+                    Some(Ok(()))
+                } else if line.contains("fatal") {
+                    Some(Err(line.clone()))
+                } else {
+                    None
+                };
+                if let (Some(event), Some(tx)) = (event, ready.take()) {
+                    let _ = tx.send(event);
                 }
             }
         });
         let started = Instant::now();
         match rx.recv_timeout(PRISM_STARTUP) {
-            Ok(()) => {
+            Ok(Err(fatal)) => Err(format!("prism cannot serve the document: {fatal}")),
+            Ok(Ok(())) => {
                 util::notice(&format!(
                     "wire: prism loaded {} in {:.1} s",
                     spec.file_name().unwrap_or_default().to_string_lossy(),

@@ -223,11 +223,20 @@ impl<'a> Examples<'a> {
                 None => {}
             }
         }
+        // `required` names a property `properties` does not declare (real
+        // documents do): any value satisfies it.
+        for name in &required {
+            if !out.contains_key(*name) && s.pointer(&format!("/properties/{name}")).is_none() {
+                out.insert((*name).to_string(), json!("x"));
+            }
+        }
         let min = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0);
-        if out.is_empty() || (out.len() as u64) < min {
-            if let Some(extra) = s.get("additionalProperties").filter(|a| a.is_object()) {
-                if let Some(v) = self.value(extra, depth + 1) {
-                    out.insert("key".into(), v);
+        if let Some(extra) = s.get("additionalProperties").filter(|a| a.is_object()) {
+            if let Some(v) = self.value(extra, depth + 1) {
+                let mut n = 1;
+                while out.is_empty() || (out.len() as u64) < min {
+                    out.insert(format!("key{n}"), v.clone());
+                    n += 1;
                 }
             }
         }
