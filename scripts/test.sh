@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README: "Testing"). Needs only the Rust
-# toolchain, Node 20 with npm, and Python 3.10+ (python3.11 preferred).
+# toolchain, git, Node 20 with npm, and Python 3.10+ (python3.11 preferred).
 #
 #   1. installs the pinned checkers from tests/tools/ into the work tree
 #      (npm ci -> tests/tools/node_modules: tsc and Prism; a virtualenv ->
@@ -13,8 +13,15 @@
 # Arguments are passed to the final `cargo test` after `--include-ignored`,
 # e.g. `scripts/test.sh golden` runs only the golden tests (lints included).
 #
+# The last lines it prints, after cargo's summary, list every test that
+# skipped something and why (a test that skips appends a line to the file
+# named by APIGEND_SKIP_LOG, which this script sets): in a clone without
+# ../shared, the corpus and the real pairs of API versions.
+#
 # Environment: APIGEND_SKIP_LINT=1 skips fmt and clippy; APIGEND_TEST_JOBS
-# caps concurrent external checkers (default: number of cores).
+# caps concurrent external checkers (default: number of cores);
+# APIGEND_REQUIRE_SHARED=1 (set by .ci/run) makes a missing ../shared a
+# failure instead of a skip.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,9 +73,37 @@ fi
 export APIGEND_PYTHON="$venv/bin/python"
 
 say "tools: tsc $("$APIGEND_TSC" --version | sed 's/^Version //'), $("$APIGEND_PYTHON" --version), mypy $("$APIGEND_PYTHON" -m mypy --version | cut -d' ' -f2)"
-if [[ ! -d "$root/../shared/corpus" ]]; then
-    say "NOTE: ../shared/corpus is absent: the corpus tests will say SKIPPED and check nothing"
+if [[ ! -d "$root/../shared" ]]; then
+    if [[ "${APIGEND_REQUIRE_SHARED:-}" == 1 ]]; then
+        say "NOTE: ../shared is absent and APIGEND_REQUIRE_SHARED=1: the tests that need it will fail"
+    else
+        say "NOTE: ../shared is absent: the tests that need it skip, listed at the end"
+    fi
 fi
+
+# Every test that skips something appends "test<TAB>what<TAB>why" here.
+APIGEND_SKIP_LOG="$(mktemp "${TMPDIR:-/tmp}/apigend-skips.XXXXXX")"
+export APIGEND_SKIP_LOG
+trap 'rm -f "$APIGEND_SKIP_LOG"' EXIT
+
+# The closing summary: one line per thing that was missing, with the tests
+# that skipped for it.
+report_skips() {
+    if [[ ! -s "$APIGEND_SKIP_LOG" ]]; then
+        say "skipped: nothing"
+        return
+    fi
+    say "skipped: these tests did not check what needs something absent here:"
+    sort -u "$APIGEND_SKIP_LOG" | awk -F '\t' '
+        !($2 in why) { order[++n] = $2; why[$2] = $3 }
+        { tests[$2] = count[$2]++ ? tests[$2] ", " $1 : $1 }
+        END {
+            for (i = 1; i <= n; i++) {
+                w = order[i]
+                printf "==>   %s (%d test%s: %s): %s\n", w, count[w], count[w] == 1 ? "" : "s", tests[w], why[w]
+            }
+        }'
+}
 
 # --- lints --------------------------------------------------------------------
 if [[ "${APIGEND_SKIP_LINT:-}" != 1 ]]; then
@@ -84,4 +119,10 @@ fi
 say "cargo test --locked --doc"
 cargo test --locked --doc --quiet
 say "cargo test --locked --all-targets -- --include-ignored $*"
-exec cargo test --locked --all-targets -- --include-ignored "$@"
+status=0
+cargo test --locked --all-targets -- --include-ignored "$@" || status=$?
+report_skips
+if [[ $status -ne 0 ]]; then
+    say "FAILED: cargo test exited with $status"
+fi
+exit "$status"

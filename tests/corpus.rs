@@ -12,8 +12,10 @@
 //! parallel, one external process per core across all tests
 //! ([`util::with_job_slot`]).
 //!
-//! Without the corpus these tests say that they skipped, on stderr past
-//! libtest's capture; under CI (`CI` set) a missing corpus is a failure.
+//! Without the corpus these tests skip and say so ([`util::shared_dir`]: on
+//! stderr and in `scripts/test.sh`'s closing summary); with
+//! `APIGEND_REQUIRE_SHARED=1` (the project's CI) a missing corpus is a
+//! failure.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -42,23 +44,6 @@ impl Doc {
     }
 }
 
-/// The corpus directory, or `None` (after saying so) when it is absent.
-fn corpus_dir(test: &str) -> Option<PathBuf> {
-    let dir = util::crate_root().join("../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let why = format!(
-        "{test}: SKIPPED, checked nothing: the corpus directory {} does not exist \
-         (it is the project's shared/corpus, laid beside the repository as ../shared)",
-        dir.display()
-    );
-    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    assert!(!in_ci, "{why}; CI is expected to provide it");
-    util::notice(&why);
-    None
-}
-
 /// The corpus documents, largest first (so the long poles start early).
 fn documents(dir: &Path) -> Vec<PathBuf> {
     let mut docs: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
@@ -74,15 +59,15 @@ fn documents(dir: &Path) -> Vec<PathBuf> {
 
 /// Generates every document once per process; later callers wait for and
 /// share the result.
-fn generated(test: &str) -> Option<&'static [Doc]> {
-    static DOCS: OnceLock<Option<Vec<Doc>>> = OnceLock::new();
-    DOCS.get_or_init(|| {
-        let corpus = corpus_dir(test)?;
+/// Each test asks for the corpus itself, so each one that skips says so.
+fn generated() -> Option<&'static [Doc]> {
+    static DOCS: OnceLock<Vec<Doc>> = OnceLock::new();
+    let corpus = util::shared_dir("corpus")?;
+    Some(DOCS.get_or_init(|| {
         let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus");
         let docs = documents(&corpus);
-        Some(util::parallel_map(&docs, |spec| generate_one(spec, &root)))
-    })
-    .as_deref()
+        util::parallel_map(&docs, |spec| generate_one(spec, &root))
+    }))
 }
 
 fn generate_one(spec: &Path, root: &Path) -> Doc {
@@ -157,7 +142,7 @@ fn report(title: &str, rows: &mut [(String, Duration, bool)]) {
 /// clients.
 #[test]
 fn corpus_generates() {
-    let Some(docs) = generated("corpus_generates") else { return };
+    let Some(docs) = generated() else { return };
     let mut failures = Vec::new();
     let mut rows = Vec::new();
     for doc in docs {
@@ -233,7 +218,7 @@ fn check_all(title: &str, docs: &[Doc], check: impl Fn(&Doc) -> Result<(), Strin
 #[ignore = "needs tsc (node); run scripts/test.sh"]
 fn corpus_typescript_typechecks() {
     let tools = util::tools();
-    let Some(docs) = generated("corpus_typescript_typechecks") else { return };
+    let Some(docs) = generated() else { return };
     let mut failures = Vec::new();
     let mut checked = Vec::new();
     for doc in docs {
@@ -319,7 +304,7 @@ fn corpus_typescript_typechecks() {
 #[ignore = "needs python with mypy, pydantic, httpx; run scripts/test.sh"]
 fn corpus_python_typechecks_and_imports() {
     let tools = util::tools();
-    let Some(docs) = generated("corpus_python_typechecks_and_imports") else { return };
+    let Some(docs) = generated() else { return };
     // Shared by all documents. mypy replaces each cache file atomically, but
     // an entry is several files: on a cold cache (a fresh clone) every
     // concurrent run writes the standard library's, pydantic's and httpx's

@@ -1,9 +1,10 @@
 //! The diff report on real pairs of consecutive API versions.
 //!
 //! The pairs live in `../shared/pairs/<name>/` (1–13 MB each, too large to
-//! copy into the repo); tests that need one say so and pass without
-//! checking anything when the folder is absent (a clone without the shared
-//! data). The two small drf-spectacular pairs are copied under
+//! copy into the repo). When a pair is absent (a clone without the shared
+//! data) the checks that need it skip and say so ([`crate::util::shared_dir`]:
+//! on stderr and in `scripts/test.sh`'s closing summary); with
+//! `APIGEND_REQUIRE_SHARED=1` (the project's CI) that is a failure. The two small drf-spectacular pairs are copied under
 //! `tests/diff_pairs/` (provenance in `tests/diff_pairs/sources.tsv`) and
 //! always run.
 //!
@@ -15,17 +16,10 @@ use std::time::Instant;
 
 use apigend::diff::{self, Finding, Options, Report};
 
+/// A pair under `../shared/pairs`, or `None` after recording the skip
+/// ([`crate::util::shared_dir`]).
 fn shared_pair(name: &str) -> Option<PathBuf> {
-    let dir = crate::util::crate_root().join("../shared/pairs").join(name);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} not found (the shared pairs are not beside this clone)",
-            dir.display()
-        );
-        None
-    }
+    crate::util::shared_dir(&format!("pairs/{name}"))
 }
 
 fn local_pair(name: &str) -> PathBuf {

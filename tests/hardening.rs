@@ -667,15 +667,18 @@ impl Tmpfs {
         match out {
             Ok(o) if o.status.success() => Some(Tmpfs { dir: dir.to_path_buf() }),
             Ok(o) => {
-                util::notice(&format!(
-                    "SKIPPED: cannot mount a tmpfs here ({}): {}",
-                    o.status,
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ));
+                util::skipped(
+                    "a tmpfs",
+                    &format!(
+                        "cannot mount one here ({}): {}",
+                        o.status,
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ),
+                );
                 None
             }
             Err(e) => {
-                util::notice(&format!("SKIPPED: no `mount` command: {e}"));
+                util::skipped("a tmpfs", &format!("no `mount` command: {e}"));
                 None
             }
         }

@@ -194,6 +194,128 @@ pub fn notice(msg: &str) {
     let _ = writeln!(err, "{msg}");
 }
 
+/// The environment variable that makes the shared data mandatory: with
+/// `APIGEND_REQUIRE_SHARED=1` (the project's own CI, `.ci/run`) a missing
+/// `../shared/<name>` fails the test instead of skipping it.
+pub const REQUIRE_SHARED: &str = "APIGEND_REQUIRE_SHARED";
+
+/// The environment variable naming the skip log: a file that every skipped
+/// test appends one line to, and that `scripts/test.sh` prints after cargo's
+/// summary (libtest captures a passing test's output, so a skip printed only
+/// to the test's own stderr is easy to miss).
+pub const SKIP_LOG: &str = "APIGEND_SKIP_LOG";
+
+/// The project's shared data directory `../shared/<name>` (beside the
+/// repository: the real-world corpus, the pairs of API versions), or `None`
+/// when it is absent, after saying so.
+///
+/// Every test that reads `../shared` goes through here, so a skip is never
+/// silent: the calling test's name, the directory and the reason go to
+/// stderr and, when [`SKIP_LOG`] names a file, to that log. Under
+/// [`REQUIRE_SHARED`]`=1` an absent directory is a failure instead. The
+/// test's name is the libtest thread's name; call this from the test's own
+/// thread.
+pub fn shared_dir(name: &str) -> Option<PathBuf> {
+    let thread = std::thread::current();
+    Skip::from_env(thread.name().unwrap_or("a test"))
+        .shared_dir(&crate_root().join("../shared"), name)
+}
+
+/// Reports, visibly, that the calling test skipped what needs `what`
+/// (a tmpfs mount, say) because `why`: on stderr and in the skip log that
+/// `scripts/test.sh` prints last. For data that CI must provide, use
+/// [`shared_dir`].
+pub fn skipped(what: &str, why: &str) {
+    let thread = std::thread::current();
+    Skip::from_env(thread.name().unwrap_or("a test")).record(what, why);
+}
+
+/// [`shared_dir`]'s decision with its environment spelled out, so that it
+/// can be tested without touching the process environment.
+pub struct Skip<'a> {
+    /// The test that asks.
+    pub test: &'a str,
+    /// An absent directory is a failure ([`REQUIRE_SHARED`]).
+    pub require: bool,
+    /// Where to append the skip ([`SKIP_LOG`]).
+    pub log: Option<PathBuf>,
+}
+
+impl<'a> Skip<'a> {
+    /// `test`'s skip settings from [`REQUIRE_SHARED`] and [`SKIP_LOG`].
+    pub fn from_env(test: &'a str) -> Skip<'a> {
+        Skip {
+            test,
+            require: std::env::var(REQUIRE_SHARED).as_deref() == Ok("1"),
+            log: std::env::var_os(SKIP_LOG).filter(|l| !l.is_empty()).map(PathBuf::from),
+        }
+    }
+
+    /// `shared/<name>`, or `None` after reporting the skip.
+    pub fn shared_dir(&self, shared: &Path, name: &str) -> Option<PathBuf> {
+        let dir = shared.join(name);
+        if dir.is_dir() {
+            return Some(dir);
+        }
+        let test = self.test;
+        let why = format!(
+            "{} does not exist (the project's shared data, laid beside the \
+             repository as ../shared)",
+            dir.display()
+        );
+        assert!(
+            !self.require,
+            "{test}: needs ../shared/{name}, but {why}; {REQUIRE_SHARED}=1 requires it"
+        );
+        self.record(&format!("../shared/{name}"), &why);
+        None
+    }
+
+    /// Reports that `self.test` skipped what needs `what`, because `why`:
+    /// on stderr and in the skip log.
+    pub fn record(&self, what: &str, why: &str) {
+        let test = self.test;
+        notice(&format!("{test}: SKIPPED what needs {what}: {why}"));
+        if let Some(log) = &self.log {
+            // One short `write` per line in append mode: concurrent tests
+            // and test binaries do not interleave within a line.
+            let line = format!("{test}\t{what}\t{why}\n");
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .and_then(|mut f| f.write_all(line.as_bytes()));
+            if let Err(e) = appended {
+                panic!("{test}: cannot append to the skip log {}: {e}", log.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn shared_dir_skips_visibly_or_fails_when_required() {
+    let tmp = TempDir::new();
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir_all(shared.join("corpus")).unwrap();
+    let log = tmp.path().join("skips.log");
+    let skip = Skip { test: "m::t", require: false, log: Some(log.clone()) };
+    assert_eq!(skip.shared_dir(&shared, "corpus"), Some(shared.join("corpus")));
+    assert!(!log.exists(), "a present directory is not a skip");
+    assert_eq!(skip.shared_dir(&shared, "pairs/a"), None);
+    assert_eq!(skip.shared_dir(&shared, "pairs/b"), None);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 2, "{logged}");
+    assert!(lines[0].starts_with("m::t\t../shared/pairs/a\t"), "{logged}");
+    assert!(lines[1].starts_with("m::t\t../shared/pairs/b\t"), "{logged}");
+
+    let required = Skip { test: "m::t", require: true, log: None };
+    let failed = std::panic::catch_unwind(|| required.shared_dir(&shared, "pairs/a"));
+    let msg = failed.expect_err("a required absent directory fails");
+    let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("needs ../shared/pairs/a") && msg.contains(REQUIRE_SHARED), "{msg}");
+}
+
 /// The external checkers. `scripts/test.sh` installs them and exports their
 /// paths; without it we fall back to where it installs them.
 pub struct Tools {

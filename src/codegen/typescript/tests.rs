@@ -418,8 +418,9 @@ pub(crate) fn write_all(dir: &std::path::Path, files: &[GeneratedFile]) {
 }
 
 /// Runs `tsc` with the strict config over the sample's output. `APIGEND_TSC`
-/// names the compiler (default: `tsc` on `PATH`); the strict config is read
-/// from `APIGEND_TSCONFIG` or `../shared/tsconfig.strict.json`.
+/// names the compiler (default: `tsc` on `PATH`); the strict config is the
+/// repository's `tests/tsconfig.strict.json` unless `APIGEND_TSCONFIG` names
+/// another.
 #[test]
 #[ignore = "needs node and typescript; run scripts/test.sh"]
 fn sample_output_passes_strict_tsc() {
@@ -430,11 +431,20 @@ fn sample_output_passes_strict_tsc() {
     assert_tsc_passes(dir.path());
 }
 
+/// The strict tsconfig generated TypeScript must pass: `APIGEND_TSCONFIG`,
+/// or the repository's own `tests/tsconfig.strict.json` (so a fresh clone
+/// needs nothing beside it).
+fn strict_tsconfig() -> std::path::PathBuf {
+    let path = std::env::var_os("APIGEND_TSCONFIG").filter(|p| !p.is_empty()).map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tsconfig.strict.json"),
+        std::path::PathBuf::from,
+    );
+    assert!(path.is_file(), "the strict tsconfig {} does not exist", path.display());
+    path
+}
+
 pub(crate) fn assert_tsc_passes(dir: &std::path::Path) {
-    let strict = std::env::var("APIGEND_TSCONFIG")
-        .unwrap_or_else(|_| "../shared/tsconfig.strict.json".into());
-    let strict = std::fs::canonicalize(&strict).unwrap();
-    std::fs::copy(&strict, dir.join("tsconfig.strict.json")).unwrap();
+    std::fs::copy(strict_tsconfig(), dir.join("tsconfig.strict.json")).unwrap();
     std::fs::write(
         dir.join("tsconfig.json"),
         r#"{ "extends": "./tsconfig.strict.json", "include": ["**/*.ts"] }"#,
@@ -462,9 +472,7 @@ fn runtime_smoke_under_node() {
         .unwrap();
     std::fs::write(dir.path().join("smoke_server.mjs"), include_str!("testdata/smoke_server.mjs"))
         .unwrap();
-    let strict = std::env::var("APIGEND_TSCONFIG")
-        .unwrap_or_else(|_| "../shared/tsconfig.strict.json".into());
-    std::fs::copy(std::fs::canonicalize(strict).unwrap(), dir.path().join("strict.json")).unwrap();
+    std::fs::copy(strict_tsconfig(), dir.path().join("strict.json")).unwrap();
     std::fs::write(
         dir.path().join("tsconfig.json"),
         r#"{ "extends": "./strict.json",

@@ -1,0 +1,158 @@
+//! Unit tests of the lowering on small documents.
+
+use super::operations::method_name;
+use super::{AppRule, lower};
+use crate::ir::{Api, TypeKind, TypeRef};
+
+fn lower_yaml(y: &str) -> Api {
+    crate::spec::read(y.as_bytes().to_vec(), "t.yaml", &|_| Err("no".into()), |d| {
+        lower(d, &AppRule::Tag)
+    })
+    .unwrap()
+    .1
+}
+
+const DRF: &str = r"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /api/users/:
+    get:
+      operationId: users_list
+      tags: [users]
+      responses:
+        '200':
+          description: ''
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/PaginatedUserList'}
+    post:
+      operationId: users_create
+      tags: [users]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/User'}
+      responses:
+        '201':
+          description: ''
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/User'}
+components:
+  schemas:
+    User:
+      type: object
+      required: [id, name, password]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string, nullable: true}
+        password: {type: string, writeOnly: true}
+        role:
+          allOf: [{$ref: '#/components/schemas/RoleEnum'}]
+          nullable: true
+    RoleEnum: {type: string, enum: [admin, user]}
+    PaginatedUserList:
+      type: object
+      properties:
+        count: {type: integer}
+        next: {type: string, nullable: true}
+        previous: {type: string, nullable: true}
+        results:
+          type: array
+          items: {$ref: '#/components/schemas/User'}
+";
+
+#[test]
+fn drf_names_views_and_pagination() {
+    let api = lower_yaml(DRF);
+    let names: Vec<&str> = api.operations.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["create", "list"]);
+    let list = &api.operations[1];
+    assert_eq!(list.app, "users");
+    let p = list.pagination.as_ref().unwrap();
+    assert_eq!(p.item, TypeRef::Named("User".into()));
+    assert_eq!(p.all_name, "list_all");
+    let create = &api.operations[0];
+    assert_eq!(create.body.as_ref().unwrap().ty, TypeRef::Named("UserWritable".into()));
+    let TypeKind::Object(read) = &api.types["User"].kind else { panic!() };
+    let read: Vec<&str> = read.properties.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(read, ["id", "name", "role"]);
+    let TypeKind::Object(write) = &api.types["UserWritable"].kind else { panic!() };
+    let write: Vec<&str> = write.properties.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(write, ["name", "password", "role"]);
+    let role = write.iter().position(|n| *n == "role").unwrap();
+    let TypeKind::Object(w) = &api.types["UserWritable"].kind else { panic!() };
+    assert_eq!(
+        w.properties[role].ty,
+        TypeRef::Nullable(Box::new(TypeRef::Named("RoleEnum".into())))
+    );
+    assert!(!w.properties[role].required);
+    assert!(w.properties[0].required, "nullable and required are independent");
+}
+
+#[test]
+fn request_only_types_keep_their_name() {
+    let api = lower_yaml(&DRF.replace(
+        "schema: {$ref: '#/components/schemas/User'}\n      responses:\n        '201'",
+        "schema: {$ref: '#/components/schemas/UserRequest'}\n      responses:\n        '201'",
+    ).replace("    RoleEnum:", "    UserRequest:\n      type: object\n      properties:\n        name: {type: string}\n        password: {type: string, writeOnly: true}\n        id: {type: integer, readOnly: true}\n    RoleEnum:"));
+    let create = &api.operations[0];
+    assert_eq!(create.body.as_ref().unwrap().ty, TypeRef::Named("UserRequest".into()));
+    assert!(!api.types.contains_key("UserRequestWritable"));
+    let TypeKind::Object(o) = &api.types["UserRequest"].kind else { panic!() };
+    let names: Vec<&str> = o.properties.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["name", "password"]);
+    assert!(!api.types.contains_key("UserWritable"), "User is now response-only");
+}
+
+#[test]
+fn dangling_refs_warn_and_become_unknown() {
+    let api = lower_yaml(
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/Gone'}\n",
+    );
+    assert_eq!(api.types["A"].kind, TypeKind::Alias(TypeRef::Unknown));
+    assert!(api.warnings[0].contains("#/components/schemas/Gone"));
+}
+
+#[test]
+fn case_colliding_schemas_get_distinct_names() {
+    let api = lower_yaml(
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    user: {type: string}\n    User: {type: integer}\n",
+    );
+    let names: Vec<&String> = api.types.keys().collect();
+    assert_eq!(names, ["User", "User2"]);
+}
+
+#[test]
+fn discriminator_maps_implicit_members_by_schema_name() {
+    let api = lower_yaml(
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Pet:\n      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {c: '#/components/schemas/Cat'}}\n    Cat: {type: object, properties: {kind: {type: string}}}\n    Dog: {type: object, properties: {kind: {type: string}}}\n",
+    );
+    let TypeKind::Union(u) = &api.types["Pet"].kind else { panic!() };
+    let d = u.discriminator.as_ref().unwrap();
+    assert_eq!(
+        d.mapping,
+        [
+            ("Dog".to_string(), TypeRef::Named("Dog".into())),
+            ("c".to_string(), TypeRef::Named("Cat".into()))
+        ]
+    );
+}
+
+#[test]
+fn allof_cycles_terminate() {
+    let api = lower_yaml(
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {allOf: [{$ref: '#/components/schemas/B'}, {type: object, properties: {a: {type: string}}}]}\n    B: {allOf: [{$ref: '#/components/schemas/A'}, {type: object, properties: {b: {type: string}}}]}\n",
+    );
+    let TypeKind::Object(a) = &api.types["A"].kind else { panic!() };
+    assert_eq!(a.properties.len(), 2);
+}
+
+#[test]
+fn method_names_strip_the_app() {
+    assert_eq!(method_name("users_partial_update", "users"), "partial_update");
+    assert_eq!(method_name("repos/get-content", "repos"), "get_content");
+    assert_eq!(method_name("users", "users"), "users");
+    assert_eq!(method_name("GetCustomers", "default"), "get_customers");
+}
