@@ -45,7 +45,7 @@ if [[ ! -x "$tools/node_modules/.bin/tsc" || ! -x "$tools/node_modules/.bin/pris
     printf '%s\n' "$node_want" >"$node_stamp"
 fi
 export APIGEND_TSC="$tools/node_modules/.bin/tsc"
-# Stoplight Prism's validating mock server, for the wire test.
+# Stoplight Prism's validating mock server, for the Prism test (tests/prism.rs).
 export APIGEND_PRISM="$tools/node_modules/.bin/prism"
 
 # --- python tools (mypy, pydantic, httpx, Django) ---------------------------

@@ -47,5 +47,6 @@ mod archive;
 mod hardening;
 
 /// Both clients against Stoplight Prism's validating mock server, on every
-/// corpus document and spec (issue 11).
-mod wire;
+/// corpus document and spec: requests Prism accepts, responses the clients
+/// accept.
+mod prism;

@@ -1,4 +1,4 @@
-//! The wire test: both generated clients, driven against a validator nobody
+//! The Prism test: both generated clients, driven against a validator nobody
 //! here wrote. For every document of `../shared/corpus` and of
 //! `tests/specs`, `apigend generate` writes both clients; Stoplight Prism's
 //! mock server (`prism mock --errors`, pinned in `tests/tools`) serves the
@@ -8,16 +8,16 @@
 //! parameter locations, arrays, enums, booleans, every body encoding and
 //! auth, are called through the TypeScript client, the Python `Client` and
 //! the Python `AsyncClient` with arguments built from the document's
-//! schemas (`wire/examples.rs`).
+//! schemas (`prism/examples.rs`).
 //!
 //! A call passes when Prism accepted the request (a 2xx without an
 //! `sl-violations` header: Prism answers 4xx, with its problem document,
 //! for what it finds wrong) and the client accepted the response (no
 //! exception). Prism's own limitations are listed one by one, with their
-//! reasons, in `tests/wire/exclusions.toml`; an exclusion that no longer
+//! reasons, in `tests/prism/exclusions.toml`; an exclusion that no longer
 //! matches a failure fails the test, so the list cannot outlive its cause.
 //!
-//! The drivers (`wire/driver.mjs`, `wire/driver.py`) find each operation's
+//! The drivers (`prism/driver.mjs`, `prism/driver.py`) find each operation's
 //! method by calling the generated methods once with a recording transport,
 //! so nothing here repeats the generators' naming rules.
 
@@ -53,13 +53,13 @@ const GROUP: &str = "all";
 
 #[test]
 #[ignore = "needs node/python; run scripts/test.sh"]
-fn wire() {
+fn prism() {
     let started = Instant::now();
     let tools = util::tools();
     let prism = prism_bin();
     let exclusions = Exclusions::load();
     let docs = documents();
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wire");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prism");
     // One document at a time per core: each runs Prism, node and python.
     let reports = util::parallel_map(&docs, |spec| run_document(spec, &root, &tools, &prism, &exclusions));
 
@@ -100,7 +100,7 @@ fn wire() {
         if ran && !matched.contains(&i) {
             writeln!(
                 failures,
-                "{}: exclusion of `{}` matched nothing: remove it from tests/wire/exclusions.toml",
+                "{}: exclusion of `{}` matched nothing: remove it from tests/prism/exclusions.toml",
                 e.document, e.operation
             )
             .unwrap();
@@ -114,10 +114,10 @@ fn wire() {
     )
     .unwrap();
     if !notes.is_empty() {
-        util::notice(&format!("wire test notes:\n{notes}"));
+        util::notice(&format!("prism test notes:\n{notes}"));
     }
-    util::notice(&format!("wire test:\n{table}"));
-    assert!(failures.is_empty(), "wire test failures:\n{failures}\n{table}");
+    util::notice(&format!("prism test:\n{table}"));
+    assert!(failures.is_empty(), "prism test failures:\n{failures}\n{table}");
 }
 
 /// User + system CPU time of every reaped child process so far: the cost of
@@ -150,8 +150,8 @@ fn documents() -> Vec<PathBuf> {
     docs.extend(spec_files(&util::crate_root().join("tests/specs")));
     // A developer's filter: only documents whose file name contains one of
     // its comma-separated words.
-    if let Some(only) = std::env::var("APIGEND_WIRE_ONLY").ok().filter(|o| !o.is_empty()) {
-        util::notice(&format!("wire: APIGEND_WIRE_ONLY={only}: the other documents are left out"));
+    if let Some(only) = std::env::var("APIGEND_PRISM_ONLY").ok().filter(|o| !o.is_empty()) {
+        util::notice(&format!("prism: APIGEND_PRISM_ONLY={only}: the other documents are left out"));
         docs.retain(|d| {
             let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             only.split(',').any(|w| name.contains(w))
@@ -187,7 +187,7 @@ fn prism_bin() -> PathBuf {
     path
 }
 
-/// `tests/wire/exclusions.toml`: Prism's own limitations, one entry each.
+/// `tests/prism/exclusions.toml`: Prism's own limitations, one entry each.
 struct Exclusions {
     entries: Vec<Exclusion>,
 }
@@ -216,7 +216,7 @@ impl Exclusions {
             #[serde(default)]
             exclude: Vec<Exclusion>,
         }
-        let path = util::crate_root().join("tests/wire/exclusions.toml");
+        let path = util::crate_root().join("tests/prism/exclusions.toml");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let file: File =
@@ -316,7 +316,7 @@ fn run_document(
     if let Some(i) = exclusions.find(&name, "*", "") {
         report.exclusions_used.insert(i);
         util::notice(&format!(
-            "wire: {name}: SKIPPED, listed in tests/wire/exclusions.toml: {}",
+            "prism: {name}: SKIPPED, listed in tests/prism/exclusions.toml: {}",
             exclusions.entries[i].reason
         ));
         return report;
@@ -400,7 +400,7 @@ fn document_calls(
     let base = server.base_url.clone();
     let ts_out = dir.join("results-typescript.json");
     let py_out = dir.join("results-python.json");
-    let driver_dir = util::crate_root().join("tests/wire");
+    let driver_dir = util::crate_root().join("tests/prism");
     let mut node = Command::new("node");
     node.arg(driver_dir.join("driver.mjs")).arg(&index_js).arg(&plan_path).arg(&base).arg(&ts_out);
     let mut python = Command::new(&tools.python);
@@ -543,7 +543,7 @@ fn prism_refused_its_example(status: Option<u64>, body: &str) -> bool {
 fn python_package(stem: &str) -> String {
     let mut s: String =
         stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-    s.insert_str(0, "wire_");
+    s.insert_str(0, "prism_");
     s
 }
 
@@ -711,7 +711,7 @@ impl Prism {
             Ok(Err(fatal)) => Err(format!("prism cannot serve the document: {fatal}")),
             Ok(Ok(())) => {
                 util::notice(&format!(
-                    "wire: prism loaded {} in {:.1} s",
+                    "prism: prism loaded {} in {:.1} s",
                     spec.file_name().unwrap_or_default().to_string_lossy(),
                     started.elapsed().as_secs_f64()
                 ));
@@ -749,7 +749,7 @@ fn auth_plan(document: &Value, api: &Api) -> Value {
                 api_key_header.get_or_insert_with(|| name.to_string());
             }
             ("apiKey", _, Some("cookie")) => {
-                cookies.insert(name.to_string(), json!("wire-test-cookie"));
+                cookies.insert(name.to_string(), json!("prism-test-cookie"));
             }
             _ => {}
         }
@@ -761,13 +761,13 @@ fn auth_plan(document: &Value, api: &Api) -> Value {
         .or_else(|| prefixes.first())
         .cloned()
         .unwrap_or_else(|| api.auth.token_prefix.clone());
-    // base64("wire:test"): Basic credentials are `user:password`.
-    let token = if prefix == "Basic" { "d2lyZTp0ZXN0" } else { "wire-test-token" };
+    // base64("prism:test"): Basic credentials are `user:password`.
+    let token = if prefix == "Basic" { "cHJpc206dGVzdA==" } else { "prism-test-token" };
     json!({
         "token": token,
         "tokenPrefix": prefix,
         "apiKeyHeader": api_key_header,
-        "apiKey": "wire-test-key",
+        "apiKey": "prism-test-key",
         "cookies": cookies,
     })
 }

@@ -1,5 +1,5 @@
 //! Example values built from a document's schemas: for each parameter and
-//! request body the wire test sends, one deterministic JSON value that the
+//! request body the Prism test sends, one deterministic JSON value that the
 //! schema accepts (required properties, enums, `const`, formats,
 //! `minimum`/`maximum`/`multipleOf`, lengths, item counts, and `pattern`
 //! through a shortest-match walk of the regex), so that a request Prism

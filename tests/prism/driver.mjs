@@ -1,5 +1,5 @@
-// The wire test's TypeScript driver: runs the calls of a plan (written by
-// tests/wire.rs) through a generated TypeScript client compiled to
+// The Prism test's TypeScript driver: runs the calls of a plan (written by
+// tests/prism.rs) through a generated TypeScript client compiled to
 // JavaScript, against Prism's mock server, and writes one result per call.
 //
 //   node driver.mjs <client index.js> <plan.json> <base URL> <results.json>

@@ -1,5 +1,5 @@
-"""The wire test's Python driver: runs the calls of a plan (written by
-tests/wire.rs) through a generated Python package's sync `Client` and
+"""The Prism test's Python driver: runs the calls of a plan (written by
+tests/prism.rs) through a generated Python package's sync `Client` and
 `AsyncClient` against Prism's mock server, and writes one result per call
 and flavour.
 
