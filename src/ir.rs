@@ -8,6 +8,7 @@
 
 pub mod lower;
 pub mod names;
+pub mod wire;
 
 use std::collections::BTreeMap;
 
@@ -222,6 +223,10 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The request body, if any.
     pub body: Option<Body>,
+    /// The `Accept` header the clients send: the media types of the success
+    /// response, then of the error responses, without repeats; `None` when
+    /// no response has a body.
+    pub accept: Option<String>,
     /// The success response the client returns.
     pub success: Response,
     /// Documented non-2xx responses with a body, for typed errors.
@@ -283,9 +288,57 @@ pub struct Param {
     pub ty: TypeRef,
     /// Description.
     pub doc: Option<String>,
-    /// Arrays and objects are exploded (`?a=1&a=2`), the OpenAPI default for
-    /// query parameters; otherwise comma-joined.
+    /// How the value is serialised on the wire.
+    pub style: ParamStyle,
+    /// `explode`, as the spec gives it or as OpenAPI defaults it for the
+    /// style (true for `form`, false for the others). Arrays and objects are
+    /// exploded (`?a=1&a=2`) or joined (`?a=1,2`).
     pub explode: bool,
+}
+
+/// How a parameter value becomes text: OpenAPI's `style` values (OpenAPI
+/// 3.1.1, 4.8.12.4 "Style Values"), plus [`ParamStyle::Json`] for a parameter
+/// declared with `content: {application/json: …}` instead of `schema`.
+///
+/// `lower` decides it once (the spec's `style`, else the default of the
+/// parameter's location); both runtimes execute it with one serializer each
+/// and give the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ParamStyle {
+    /// `form`: `a=1&a=2` / `a=1,2` (query and cookie default).
+    Form,
+    /// `spaceDelimited`: `a=1%202` (query arrays).
+    SpaceDelimited,
+    /// `pipeDelimited`: `a=1%7C2` (query arrays).
+    PipeDelimited,
+    /// `deepObject`: `a%5Bk%5D=v` (query objects).
+    DeepObject,
+    /// `simple`: `1,2` (path and header default).
+    Simple,
+    /// `label`: `.1.2` (path).
+    Label,
+    /// `matrix`: `;a=1;a=2` (path).
+    Matrix,
+    /// The value as JSON text, percent-encoded where the location needs it
+    /// (`?to=%5B9%2C10%5D`).
+    Json,
+}
+
+impl ParamStyle {
+    /// The spelling both runtimes take (OpenAPI's own `style` names).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamStyle::Form => "form",
+            ParamStyle::SpaceDelimited => "spaceDelimited",
+            ParamStyle::PipeDelimited => "pipeDelimited",
+            ParamStyle::DeepObject => "deepObject",
+            ParamStyle::Simple => "simple",
+            ParamStyle::Label => "label",
+            ParamStyle::Matrix => "matrix",
+            ParamStyle::Json => "json",
+        }
+    }
 }
 
 /// Where a parameter goes.
@@ -339,6 +392,8 @@ pub struct Response {
     pub status: String,
     /// How the body is decoded.
     pub media: ResponseMedia,
+    /// The media type chosen among the documented ones (`""` when empty).
+    pub content_type: String,
     /// Its type (`TypeRef::Unknown` for an undocumented JSON body).
     pub ty: TypeRef,
     /// Description.

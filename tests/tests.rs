@@ -24,6 +24,10 @@ mod corpus;
 /// (`tests/e2e/run.sh`).
 mod e2e;
 
+/// Both clients right on the wire: styles, media types, uploads,
+/// downloads, credentials and redirects against two local origins.
+mod wire;
+
 /// `apigend generate` end to end: determinism, mtimes, errors.
 mod cli;
 

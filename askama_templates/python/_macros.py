@@ -17,33 +17,15 @@
 {% if is_async %}await {% endif %}self._apigend_client._apigend_request(
             {{ op.method }},
             {{ op.path }},
-{%- if !op.path_params.is_empty() %}
-            path_params={
-{%- for (wire, arg) in op.path_params %}
-                {{ wire }}: {{ arg }},
-{%- endfor %}
-            },
-{%- endif %}
-{%- if !op.query.is_empty() %}
-            query=[
-{%- for (wire, arg, explode) in op.query %}
-                ({{ wire }}, {{ arg }}, {{ explode }}),
+{%- if !op.params.is_empty() %}
+            params=[
+{%- for p in op.params %}
+                ("{{ p.location }}", {{ p.wire }}, "{{ p.style }}", {{ p.explode }}, {{ p.arg }}),
 {%- endfor %}
             ],
 {%- endif %}
-{%- if !op.header_params.is_empty() %}
-            header_params=[
-{%- for (wire, arg) in op.header_params %}
-                ({{ wire }}, {{ arg }}),
-{%- endfor %}
-            ],
-{%- endif %}
-{%- if !op.cookie_params.is_empty() %}
-            cookie_params=[
-{%- for (wire, arg) in op.cookie_params %}
-                ({{ wire }}, {{ arg }}),
-{%- endfor %}
-            ],
+{%- if let Some(accept) = op.accept %}
+            accept={{ accept }},
 {%- endif %}
 {%- if let Some(b) = op.body %}
             body=body,
@@ -80,10 +62,10 @@
         """{{ op.all_doc }}"""
         _r = {% call request(op, is_async) %}{% endcall %}
 {%- if is_async %}
-        async for _item in self._apigend_client._apigend_paginate(_r, {{ item }}, headers, timeout):
+        async for _item in self._apigend_client._apigend_paginate(_r, {{ item }}, {% if let Some(a) = op.accept %}{{ a }}{% else %}None{% endif %}, headers, timeout):
             yield _item
 {%- else %}
-        yield from self._apigend_client._apigend_paginate(_r, {{ item }}, headers, timeout)
+        yield from self._apigend_client._apigend_paginate(_r, {{ item }}, {% if let Some(a) = op.accept %}{{ a }}{% else %}None{% endif %}, headers, timeout)
 {%- endif %}
 {%- endif %}
 {%- endif %}

@@ -35,18 +35,16 @@
 {%- macro request_spec(op) %}
       {
         method: "{{ op.http_method }}",
-        path: {{ op.path_expr }},
-{%- if op.has_query %}
-        query: request.query,
+        path: {{ op.path }},
+{%- if !op.params.is_empty() %}
+        params: [
+{%- for p in op.params %}
+          {{ p }},
+{%- endfor %}
+        ],
 {%- endif %}
-{%- if let Some(comma) = op.comma %}
-        commaSeparated: {{ comma }},
-{%- endif %}
-{%- if op.has_headers %}
-        headers: request.headers,
-{%- endif %}
-{%- if op.has_cookies %}
-        cookies: request.cookies,
+{%- if let Some(accept) = op.accept %}
+        accept: {{ accept }},
 {%- endif %}
 {%- if let Some(body) = op.body_expr %}
         body: {{ body }},

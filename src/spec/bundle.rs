@@ -228,10 +228,13 @@ impl Bundler<'_> {
             // Dangling: lowering reports it where it is used.
             return Ok(None);
         };
-        // A target under `components/<section>/` keeps that section's kind;
-        // anything else takes the kind of the place that refers to it.
+        // A whole component (of another file) keeps its section's kind; any
+        // other pointer is typed by what the referrer expects, so
+        // `#/components/parameters/state/schema` under `properties` is a
+        // schema, not a parameter (JSON Reference: a pointer names a value,
+        // whatever contains it).
         let kind = match segments.as_slice() {
-            [c, section, ..] if c == "components" => Kind::from_section(section).unwrap_or(kind),
+            [c, section, _] if c == "components" => Kind::from_section(section).unwrap_or(kind),
             _ => kind,
         };
         let name = self.fresh_name(kind, &file, &segments);
@@ -400,6 +403,28 @@ mod tests {
         );
         let r = &doc["paths"]["/a"]["post"]["parameters"][0]["$ref"];
         assert!(r.as_str().unwrap().starts_with("#/components/parameters/"), "{r}");
+    }
+
+    #[test]
+    fn pointers_into_other_components_take_the_referrers_kind() {
+        let (doc, _) = run(
+            json!({"components": {
+            "parameters": {"state": {"name": "state", "in": "query",
+                "schema": {"type": "string", "enum": ["a"]}}},
+            "responses": {"Error": {"description": "", "content": {"application/json":
+                {"schema": {"type": "object"}}}}},
+            "schemas": {"S": {"type": "object", "properties": {
+                "state": {"$ref": "#/components/parameters/state/schema"},
+                "error": {"$ref": "#/components/responses/Error/content/application~1json/schema"}
+            }}}}}),
+            &[],
+        );
+        let props = &doc["components"]["schemas"]["S"]["properties"];
+        for (prop, field) in [("state", "enum"), ("error", "type")] {
+            let r = props[prop]["$ref"].as_str().unwrap();
+            let name = unescape_pointer(r.strip_prefix("#/components/schemas/").unwrap());
+            assert!(doc["components"]["schemas"][&name].get(field).is_some(), "{r}");
+        }
     }
 
     #[test]

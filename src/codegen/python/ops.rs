@@ -75,14 +75,11 @@ pub(crate) struct OpView {
     pub method: String,
     /// Path template as a string literal.
     pub path: String,
-    /// (wire name literal, argument).
-    pub path_params: Vec<(String, String)>,
-    /// (wire name literal, argument, `True`/`False` for explode).
-    pub query: Vec<(String, String, &'static str)>,
-    /// (header name literal, argument).
-    pub header_params: Vec<(String, String)>,
-    /// (cookie name literal, argument).
-    pub cookie_params: Vec<(String, String)>,
+    /// Parameters: (location, wire name literal, style, `True`/`False` for
+    /// explode, argument), as the runtime's `serialize_param` takes them.
+    pub params: Vec<ParamView>,
+    /// The `Accept` header as a string literal.
+    pub accept: Option<String>,
     /// The body: (kind literal, runtime type for JSON, content type literal).
     pub body: Option<BodyView>,
     /// Return annotation.
@@ -95,6 +92,20 @@ pub(crate) struct OpView {
     pub all_ret: String,
     /// Return annotation of the async iterator.
     pub all_ret_async: String,
+}
+
+/// One parameter as the transport takes it.
+pub(crate) struct ParamView {
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: &'static str,
+    /// Wire name, as a string literal.
+    pub wire: String,
+    /// OpenAPI style name (or `json`).
+    pub style: &'static str,
+    /// `True` or `False`.
+    pub explode: &'static str,
+    /// The method argument.
+    pub arg: String,
 }
 
 /// How the body argument is sent.
@@ -232,10 +243,7 @@ fn op_view(
         FIXED_ARGS.iter().chain(["self"].iter()).map(|s| s.to_string()).collect();
     let mut required = Vec::new();
     let mut optional = Vec::new();
-    let mut path_params = Vec::new();
-    let mut query = Vec::new();
-    let mut header_params = Vec::new();
-    let mut cookie_params = Vec::new();
+    let mut params = Vec::new();
     let mut arg_docs = Vec::new();
     for p in &op.params {
         let mut arg = param_ident(&p.ident);
@@ -251,14 +259,18 @@ fn op_view(
         if let Some(doc) = p.doc.as_deref().map(filters::one_line).filter(|d| !d.is_empty()) {
             arg_docs.push(format!("{arg}: {}", filters::py_doc(&doc)));
         }
-        match p.location {
-            ParamLocation::Path => path_params.push((wire, arg.clone())),
-            ParamLocation::Query => {
-                query.push((wire, arg.clone(), if p.explode { "True" } else { "False" }));
-            }
-            ParamLocation::Header => header_params.push((wire, arg.clone())),
-            ParamLocation::Cookie => cookie_params.push((wire, arg.clone())),
-        }
+        params.push(ParamView {
+            location: match p.location {
+                ParamLocation::Path => "path",
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            },
+            wire,
+            style: p.style.as_str(),
+            explode: if p.explode { "True" } else { "False" },
+            arg: arg.clone(),
+        });
         if req {
             required.push(SigParam { name: arg, ty, default: "" });
         } else {
@@ -337,10 +349,8 @@ fn op_view(
         sig: required,
         method: filters::py_string(op.method.as_str()),
         path: filters::py_string(&op.path),
-        path_params,
-        query,
-        header_params,
-        cookie_params,
+        params,
+        accept: op.accept.as_deref().map(filters::py_string),
         body,
         ret,
         decode,

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use crate::codegen::PythonOptions;
 use crate::ir::{
     Api, AuthHints, Body, BodyMedia, Discriminator, Info, Literal, Method, Object, Operation,
-    Pagination, Param, ParamLocation, Property, Response, ResponseMedia, StringFormat, TypeDef,
-    TypeKind, TypeRef, Union,
+    Pagination, Param, ParamLocation, ParamStyle, Property, Response, ResponseMedia, StringFormat,
+    TypeDef, TypeKind, TypeRef, Union,
 };
 
 fn prop(name: &str, ty: TypeRef, required: bool) -> Property {
@@ -53,12 +53,22 @@ fn param(name: &str, loc: ParamLocation, required: bool, ty: TypeRef) -> Param {
         required,
         ty,
         doc: None,
-        explode: true,
+        style: match loc {
+            ParamLocation::Path | ParamLocation::Header => ParamStyle::Simple,
+            ParamLocation::Query | ParamLocation::Cookie => ParamStyle::Form,
+        },
+        explode: loc == ParamLocation::Query || loc == ParamLocation::Cookie,
     }
 }
 
 fn response(media: ResponseMedia, ty: TypeRef) -> Response {
-    Response { status: "200".into(), media, ty, doc: None }
+    let content_type = match media {
+        ResponseMedia::Empty => "",
+        ResponseMedia::Json => "application/json",
+        ResponseMedia::Text => "text/plain",
+        ResponseMedia::Binary => "application/octet-stream",
+    };
+    Response { status: "200".into(), media, content_type: content_type.into(), ty, doc: None }
 }
 
 fn op(app: &str, name: &str, method: Method, path: &str) -> Operation {
@@ -74,6 +84,7 @@ fn op(app: &str, name: &str, method: Method, path: &str) -> Operation {
         deprecated: false,
         params: Vec::new(),
         body: None,
+        accept: None,
         success: response(ResponseMedia::Empty, TypeRef::Unknown),
         errors: Vec::new(),
         pagination: None,

@@ -195,7 +195,12 @@ impl TypeCx<'_> {
             TypeRef::Binary => {
                 let mut v = Vec::new();
                 if let Some(f) = self.binary_file {
+                    // `File(content, filename)` or `(filename, content)`:
+                    // a multipart part keeps its file name.
                     v.push(f.to_string());
+                    let (tuple, str_) = (self.builtin("tuple", uses), self.builtin("str", uses));
+                    let bytes = self.builtin("bytes", uses);
+                    v.push(format!("{tuple}[{str_}, {bytes}]"));
                 }
                 v.push(self.builtin("bytes", uses));
                 v

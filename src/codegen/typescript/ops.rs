@@ -39,16 +39,12 @@ pub(super) struct OpView {
     pub item: Option<String>,
     /// HTTP method, upper case.
     pub http_method: &'static str,
-    /// A TypeScript expression building the request path.
-    pub path_expr: String,
-    /// Names of query parameters sent comma-joined, as an array literal.
-    pub comma: Option<String>,
-    /// The request has `query`, `headers`, `cookies` members.
-    pub has_query: bool,
-    /// See `has_query`.
-    pub has_headers: bool,
-    /// See `has_query`.
-    pub has_cookies: bool,
+    /// The path template as a string literal.
+    pub path: String,
+    /// One `ParamSpec` object literal per parameter.
+    pub params: Vec<String>,
+    /// The `Accept` header as a string literal.
+    pub accept: Option<String>,
     /// The `body` entry of the request spec, as an object literal.
     pub body_expr: Option<String>,
 }
@@ -223,11 +219,25 @@ fn op_view(
     };
     let item = all_method.as_ref().and(op.pagination.as_ref()).map(|p| types.expr(&p.item));
 
-    let comma: Vec<String> = op
+    let params = op
         .params
         .iter()
-        .filter(|p| p.location == ParamLocation::Query && !p.explode)
-        .map(|p| filters::ts_string(&p.name))
+        .map(|p| {
+            let (group, place) = match p.location {
+                ParamLocation::Path => ("path", "path"),
+                ParamLocation::Query => ("query", "query"),
+                ParamLocation::Header => ("headers", "header"),
+                ParamLocation::Cookie => ("cookies", "cookie"),
+            };
+            let optional = groups.iter().any(|g| g.name == group && g.optional);
+            let value = member_access(&format!("request.{group}"), optional, &p.name);
+            format!(
+                "{{ in: \"{place}\", name: {}, style: \"{}\", explode: {}, value: {value} }}",
+                filters::ts_string(&p.name),
+                p.style.as_str(),
+                p.explode,
+            )
+        })
         .collect();
 
     let all_doc = all_method.as_ref().map_or_else(Vec::new, |_| {
@@ -246,9 +256,6 @@ fn op_view(
         method,
         all_method,
         request_type,
-        has_query: groups.iter().any(|g| g.name == "query"),
-        has_headers: groups.iter().any(|g| g.name == "headers"),
-        has_cookies: groups.iter().any(|g| g.name == "cookies"),
         groups,
         body,
         request_param,
@@ -256,8 +263,9 @@ fn op_view(
         call,
         item,
         http_method: op.method.as_str(),
-        path_expr: path_expr(op),
-        comma: (!comma.is_empty()).then(|| format!("[{}]", comma.join(", "))),
+        path: filters::ts_string(&op.path),
+        params,
+        accept: op.accept.as_deref().map(filters::ts_string),
         body_expr,
     }
 }
@@ -285,45 +293,13 @@ fn op_doc(op: &Operation) -> Vec<String> {
     doc
 }
 
-/// `"/api/users/" + encodeURIComponent(String(request.path.id)) + "/"`.
-/// Literal pieces are `ts_string`s; a `{name}` with no matching path
-/// parameter stays literal text, so a broken spec cannot produce a
-/// reference to a member that does not exist.
-fn path_expr(op: &Operation) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut literal = String::new();
-    let mut rest = op.path.as_str();
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-            break;
-        };
-        let name = &rest[open + 1..close];
-        literal.push_str(&rest[..open]);
-        if op.params.iter().any(|p| p.location == ParamLocation::Path && p.name == name) {
-            if !literal.is_empty() {
-                parts.push(filters::ts_string(&std::mem::take(&mut literal)));
-            }
-            parts.push(format!(
-                "encodeURIComponent(String({}))",
-                member_access("request.path", name)
-            ));
-        } else {
-            literal.push_str(&rest[open..=close]);
-        }
-        rest = &rest[close + 1..];
-    }
-    literal.push_str(rest);
-    if !literal.is_empty() || parts.is_empty() {
-        parts.push(filters::ts_string(&literal));
-    }
-    parts.join(" + ")
-}
-
-/// `obj.name`, or `obj["na-me"]` when the name is not an identifier.
-fn member_access(obj: &str, name: &str) -> String {
+/// `obj.name`, `obj?.name`, or `obj["na-me"]` / `obj?.["na-me"]` when the
+/// name is not an identifier; `optional` when `obj` may be undefined.
+fn member_access(obj: &str, optional: bool, name: &str) -> String {
+    let dot = if optional { "?." } else { "." };
     if names::is_ts_property_name(name) {
-        format!("{obj}.{name}")
+        format!("{obj}{dot}{name}")
     } else {
-        format!("{obj}[{}]", filters::ts_string(name))
+        format!("{obj}{}[{}]", if optional { "?." } else { "" }, filters::ts_string(name))
     }
 }

@@ -10,8 +10,8 @@ use super::generate;
 use crate::codegen::GeneratedFile;
 use crate::ir::{
     Api, AuthHints, Body, BodyMedia, Discriminator, Info, Literal, Method, Object, Operation,
-    Pagination, Param, ParamLocation, Property, Response, ResponseMedia, StringFormat, TypeDef,
-    TypeKind, TypeRef, Union,
+    Pagination, Param, ParamLocation, ParamStyle, Property, Response, ResponseMedia, StringFormat,
+    TypeDef, TypeKind, TypeRef, Union,
 };
 
 /// A description that tries every way out of a comment or string.
@@ -55,12 +55,22 @@ fn param(name: &str, location: ParamLocation, required: bool, ty: TypeRef) -> Pa
         required,
         ty,
         doc: None,
-        explode: true,
+        style: match location {
+            ParamLocation::Path | ParamLocation::Header => ParamStyle::Simple,
+            ParamLocation::Query | ParamLocation::Cookie => ParamStyle::Form,
+        },
+        explode: location == ParamLocation::Query || location == ParamLocation::Cookie,
     }
 }
 
 fn response(media: ResponseMedia, ty: TypeRef) -> Response {
-    Response { status: "200".into(), media, ty, doc: None }
+    let content_type = match media {
+        ResponseMedia::Empty => "",
+        ResponseMedia::Json => "application/json",
+        ResponseMedia::Text => "text/plain",
+        ResponseMedia::Binary => "application/octet-stream",
+    };
+    Response { status: "200".into(), media, content_type: content_type.into(), ty, doc: None }
 }
 
 fn op(app: &str, name: &str, method: Method, path: &str) -> Operation {
@@ -76,6 +86,7 @@ fn op(app: &str, name: &str, method: Method, path: &str) -> Operation {
         deprecated: false,
         params: Vec::new(),
         body: None,
+        accept: None,
         success: response(ResponseMedia::Empty, TypeRef::Unknown),
         errors: Vec::new(),
         pagination: None,
@@ -317,8 +328,12 @@ fn models_keep_nullable_and_optional_apart() {
     assert!(models.contains(
         "export type Pet = ({ pet_type: \"cat\" } & Cat) | ({ pet_type: \"dog\" } & Dog);"
     ));
-    assert!(models.contains("export type Blob = globalThis.Blob;"));
-    assert!(models.contains("  avatar?: globalThis.Blob;"));
+    assert!(models.contains(
+        "export type Blob = globalThis.Blob | { readonly blob: globalThis.Blob; readonly filename: string };"
+    ));
+    assert!(models.contains(
+        "  avatar?: globalThis.Blob | { readonly blob: globalThis.Blob; readonly filename: string };"
+    ));
     assert!(models.contains("export type Promise = { [key: string]: Promise };"));
     assert!(models.contains("export type Tree = Tree[];"));
     assert!(models.contains("export type LoopA = unknown;"), "{models}");
@@ -363,10 +378,13 @@ fn methods_are_camel_case_escaped_and_unique() {
     // The spec's own `list_all` keeps its name; the iterator moves aside.
     assert!(users.contains("  listAll(_request: ListAllRequest = {}"));
     assert!(users.contains("  listAll2(request: ListRequest = {}, options: CallOptions = {}): AsyncGenerator<models.User, void, undefined> {"));
+    assert!(users.contains("path: \"/api/users/{id}/{weird key}/\","), "{users}");
     assert!(users.contains(
-        "path: \"/api/users/\" + encodeURIComponent(String(request.path.id)) + \"/\" + encodeURIComponent(String(request.path[\"weird key\"])) + \"/\","
-    ));
-    assert!(users.contains("commaSeparated: [\"ids\"],"));
+        "{ in: \"path\", name: \"weird key\", style: \"simple\", explode: false, value: request.path[\"weird key\"] },"
+    ), "{users}");
+    assert!(users.contains(
+        "{ in: \"query\", name: \"ids\", style: \"form\", explode: false, value: request.query?.ids },"
+    ), "{users}");
     assert!(users.contains("    \"X-Trace\"?: string;"));
     assert!(users.contains("import type * as models from \"../models.js\";"));
     let health = file(&files, "health/index.ts");

@@ -101,7 +101,12 @@ impl<'a> TsTypes<'a> {
             TypeRef::String(_) => ("string".into(), Prec::Atom),
             TypeRef::Integer | TypeRef::Number => ("number".into(), Prec::Atom),
             TypeRef::Boolean => ("boolean".into(), Prec::Atom),
-            TypeRef::Binary => (self.blob.into(), Prec::Atom),
+            // A multipart file part may carry its file name (the client's
+            // `Upload`); a response never has binary inside JSON.
+            TypeRef::Binary => (
+                format!("{b} | {{ readonly blob: {b}; readonly filename: string }}", b = self.blob),
+                Prec::Loose,
+            ),
             TypeRef::Null => ("null".into(), Prec::Atom),
             TypeRef::Unknown => ("unknown".into(), Prec::Atom),
             TypeRef::Array(inner) => {

@@ -42,7 +42,7 @@ impl<'a> Lowerer<'a> {
         candidates.sort_by_key(|(media, ct, _)| {
             let rank =
                 if has_file && *media == BodyMedia::Multipart { 0 } else { *media as u8 + 1 };
-            (rank, (*ct).clone())
+            (rank, crate::ir::wire::json_preference(ct))
         });
         let (media, ct, m) = candidates.first()?;
         let ty = match media {

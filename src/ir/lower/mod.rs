@@ -68,10 +68,9 @@ pub fn lower(doc: &Document, apps: &AppRule) -> Result<Api, SpecError> {
     let mut operations = cx.lower_operations(apps)?;
     cx.split_views(&mut operations);
     let auth = auth_hints(&doc.head);
-    let mut warnings: Vec<String> = cx.warnings.into_iter().collect();
-    warnings.sort();
+    let warnings: Vec<String> = cx.warnings.into_iter().collect();
     let info = &doc.head.info;
-    Ok(Api {
+    let mut api = Api {
         info: Info {
             title: info.title.clone(),
             description: info.description.clone(),
@@ -81,7 +80,13 @@ pub fn lower(doc: &Document, apps: &AppRule) -> Result<Api, SpecError> {
         operations,
         auth,
         warnings,
-    })
+    };
+    // Checked on the finished IR: what a body cannot carry depends on the
+    // read/write views `split_views` chose.
+    api.warnings.extend(crate::ir::wire::body_warnings(&api));
+    api.warnings.sort();
+    api.warnings.dedup();
+    Ok(api)
 }
 
 /// What a property that is a plain `$ref` borrows from its target: the

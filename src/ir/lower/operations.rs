@@ -155,7 +155,13 @@ impl<'a> Lowerer<'a> {
                     let Some(op) = operation_of(item, method) else { continue };
                     let hint = names::pascal(&operation_id, "Operation");
                     let params = self.params(&path, item, op, &hint);
-                    let body = self.body(op, &hint);
+                    let mut body = self.body(op, &hint);
+                    if body.is_some()
+                        && let Some(w) = crate::ir::wire::drop_body_on(method, &path, &operation_id)
+                    {
+                        self.warnings.insert(w);
+                        body = None;
+                    }
                     let (success, errors) = self.responses(op, &hint);
                     let pagination = self.pagination(&success).map(|item| {
                         let taken = per_app_taken.entry(app.clone()).or_default();
@@ -173,6 +179,7 @@ impl<'a> Lowerer<'a> {
                         deprecated: op.deprecated,
                         params,
                         body,
+                        accept: crate::ir::wire::accept(&success, &errors),
                         success,
                         errors,
                         pagination,

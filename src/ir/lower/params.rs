@@ -8,7 +8,7 @@ use openapiv3::ReferenceOr;
 
 use super::Lowerer;
 use crate::ir::names;
-use crate::ir::{Param, ParamLocation, StringFormat, TypeRef};
+use crate::ir::{Param, ParamLocation, ParamStyle, StringFormat, TypeRef};
 
 impl<'a> Lowerer<'a> {
     pub(super) fn params(
@@ -38,6 +38,7 @@ impl<'a> Lowerer<'a> {
                 required: true,
                 ty: TypeRef::String(StringFormat::Plain),
                 doc: None,
+                style: ParamStyle::Simple,
                 explode: false,
             });
         }
@@ -70,20 +71,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
         };
-        let (location, data, explode_default) = match param {
-            oa::Parameter::Path { parameter_data, .. } => {
-                (ParamLocation::Path, parameter_data, false)
-            }
-            oa::Parameter::Query { parameter_data, .. } => {
-                (ParamLocation::Query, parameter_data, true)
-            }
-            oa::Parameter::Header { parameter_data, .. } => {
-                (ParamLocation::Header, parameter_data, false)
-            }
-            oa::Parameter::Cookie { parameter_data, .. } => {
-                (ParamLocation::Cookie, parameter_data, true)
-            }
-        };
+        let (location, style, explode) = crate::ir::wire::param_style(param);
+        let data = param.parameter_data_ref();
+        if crate::ir::wire::ignored_header(location, &data.name) {
+            return None;
+        }
         let phint = format!("{hint}{}", names::pascal(&data.name, "Param"));
         let ty = match &data.format {
             oa::ParameterSchemaOrContent::Schema(s) => self.type_of(&phint, s, 0),
@@ -100,7 +92,8 @@ impl<'a> Lowerer<'a> {
             required: data.required || location == ParamLocation::Path,
             ty,
             doc: data.description.clone(),
-            explode: data.explode.unwrap_or(explode_default),
+            style,
+            explode,
         })
     }
 }

@@ -37,6 +37,7 @@ impl<'a> Lowerer<'a> {
         let success = success.unwrap_or(Response {
             status: "default".into(),
             media: ResponseMedia::Empty,
+            content_type: String::new(),
             ty: TypeRef::Unknown,
             doc: None,
         });
@@ -64,6 +65,7 @@ impl<'a> Lowerer<'a> {
                         return Some(Response {
                             status: status.into(),
                             media: ResponseMedia::Json,
+                            content_type: "application/json".into(),
                             ty: TypeRef::Unknown,
                             doc: None,
                         });
@@ -76,6 +78,7 @@ impl<'a> Lowerer<'a> {
             return Some(Response {
                 status: status.into(),
                 media: ResponseMedia::Empty,
+                content_type: String::new(),
                 ty: TypeRef::Unknown,
                 doc,
             });
@@ -93,7 +96,7 @@ impl<'a> Lowerer<'a> {
                 (rank, ct, m)
             })
             .collect();
-        cands.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        cands.sort_by_key(|(rank, ct, _)| (*rank, crate::ir::wire::json_preference(ct)));
         let (_, ct, m) = cands.first()?;
         let media = response_media(ct);
         let suffix = if success { "Response".to_string() } else { format!("Error{status}") };
@@ -106,7 +109,8 @@ impl<'a> Lowerer<'a> {
             ResponseMedia::Binary => TypeRef::Binary,
             ResponseMedia::Empty => TypeRef::Unknown,
         };
-        Some(Response { status: status.into(), media, ty, doc })
+        let media = crate::ir::wire::response_media(media, &ty);
+        Some(Response { status: status.into(), media, content_type: (*ct).clone(), ty, doc })
     }
 
     /// The item type when `success` is a DRF paginated list: an object with a

@@ -387,6 +387,22 @@ def run_sync(steps: Steps, prefix: str) -> None:
 
     steps.run("download-binary", download)
 
+    # A 2x1 PNG. DRF's ImageField rejects a file name without an image
+    # extension: bare bytes are named from their content, a tuple names them.
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000020000000108020000007b40e8dd"
+        "0000000f49444154789c63fccfc0c0c0c0000006080101cb4776750000000049454e44ae426082"
+    )
+
+    def image_upload() -> str:
+        bare = fapi.media.attachments_image_create(body=fmodels.ImageUploadRequest(image=png))
+        eq((bare.name, bare.width, bare.height), ("image.png", 2, 1), "bare bytes")
+        named = fapi.media.attachments_image_create(body=fmodels.ImageUploadRequest(image=("cover.png", png)))
+        eq(named.name, "cover.png", "a (filename, bytes) tuple")
+        return f"ImageField accepted {bare.name} and {named.name}"
+
+    steps.run("upload-image-named", image_upload)
+
     def files_unauth() -> str:
         with FilesClient(BASE_URL) as anon_files:
             e = expect_error(FilesApiError, 401, lambda: anon_files.media.attachments_download_retrieve(id=state["att"]))

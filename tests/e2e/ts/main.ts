@@ -361,6 +361,22 @@ async function main(): Promise<void> {
     return `${got.length} bytes back, byte-identical`;
   });
 
+  // A 2x1 PNG. DRF's ImageField rejects a file name without an image
+  // extension: a bare Blob is named from its bytes, `{ blob, filename }`
+  // names it.
+  const png = Uint8Array.from(
+    ("89504e470d0a1a0a0000000d49484452000000020000000108020000007b40e8dd" +
+      "0000000f49444154789c63fccfc0c0c0c0000006080101cb4776750000000049454e44ae426082").match(/../g) ?? [],
+    (h) => parseInt(h, 16),
+  );
+  await step("upload-image-named", async () => {
+    const bare = await files.media.attachmentsImageCreate({ body: { image: new Blob([png]) } });
+    eq([bare.name, bare.width, bare.height], ["image.png", 2, 1], "a bare Blob");
+    const named = await files.media.attachmentsImageCreate({ body: { image: { blob: new Blob([png]), filename: "cover.png" } } });
+    eq(named.name, "cover.png", "{ blob, filename }");
+    return `ImageField accepted ${bare.name} and ${named.name}`;
+  });
+
   await step("files-401-without-credentials", async () => {
     const anonFiles = createFilesClient({ baseUrl: BASE_URL });
     const e = await expectApiError(FilesApiError, 401, () =>

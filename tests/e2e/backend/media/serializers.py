@@ -21,3 +21,13 @@ class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.ImageField()
+
+
+class ImageInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()

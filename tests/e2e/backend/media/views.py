@@ -9,7 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .models import Attachment
-from .serializers import AttachmentSerializer, AttachmentUploadSerializer
+from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    ImageInfoSerializer,
+    ImageUploadSerializer,
+)
 
 
 class AttachmentViewSet(
@@ -46,6 +51,21 @@ class AttachmentViewSet(
             owner=request.user,
         )
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ImageUploadSerializer, responses={201: ImageInfoSerializer})
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    def image(self, request: Request) -> Response:
+        """Checks an uploaded image without keeping it.
+
+        DRF's `ImageField` (Django's, with Pillow) rejects a file whose name
+        has no image extension ("File extension '' is not allowed"), so this
+        proves the clients name the files they upload.
+        """
+        data = ImageUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = data.validated_data["image"]
+        info = {"name": image.name, "width": image.image.width, "height": image.image.height}
+        return Response(ImageInfoSerializer(info).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={

@@ -9,8 +9,8 @@ export type Document = {
 };
 
 export type DocumentUploadRequest = {
-  file: Blob;
-  attachments?: Blob[];
+  file: Blob | { readonly blob: Blob; readonly filename: string };
+  attachments?: (Blob | { readonly blob: Blob; readonly filename: string })[];
   title: string;
   pages?: number;
   public?: boolean;

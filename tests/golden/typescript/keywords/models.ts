@@ -60,7 +60,7 @@ export type Promise = {
   string?: string;
   number?: number;
   any?: string;
-  Blob?: Blob;
+  Blob?: Blob | { readonly blob: Blob; readonly filename: string };
 };
 
 export type String = "class" | "def" | "" | " " | "1st" | "with space" | "null" | "None" | "True" | "undefined";

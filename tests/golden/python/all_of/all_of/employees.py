@@ -29,9 +29,10 @@ class EmployeesApi:
         _r = self._apigend_client._apigend_request(
             "PATCH",
             "/api/employees/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Employee,
@@ -53,9 +54,10 @@ class EmployeesApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/employees/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -81,9 +83,10 @@ class AsyncEmployeesApi:
         _r = await self._apigend_client._apigend_request(
             "PATCH",
             "/api/employees/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Employee,
@@ -105,9 +108,10 @@ class AsyncEmployeesApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/employees/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

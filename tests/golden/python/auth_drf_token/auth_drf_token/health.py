@@ -27,6 +27,7 @@ class HealthApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/health/",
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -49,6 +50,7 @@ class AsyncHealthApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/health/",
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )

@@ -27,6 +27,7 @@ class MeApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/me/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncMeApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/me/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class UsersApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/users/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.UserRequest,
@@ -49,9 +50,9 @@ class UsersApi:
         self._apigend_client._apigend_request(
             "DELETE",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -75,10 +76,11 @@ class UsersApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/users/",
-            query=[
-                ("ordering", ordering, True),
-                ("search", search, True),
+            params=[
+                ("query", "ordering", "form", True, ordering),
+                ("query", "search", "form", True, search),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -97,9 +99,10 @@ class UsersApi:
         _r = self._apigend_client._apigend_request(
             "PATCH",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedUserRequest,
@@ -125,9 +128,10 @@ class UsersApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -146,9 +150,10 @@ class UsersApi:
         _r = self._apigend_client._apigend_request(
             "PUT",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.UserRequest,
@@ -177,6 +182,7 @@ class AsyncUsersApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/users/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.UserRequest,
@@ -198,9 +204,9 @@ class AsyncUsersApi:
         await self._apigend_client._apigend_request(
             "DELETE",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -224,10 +230,11 @@ class AsyncUsersApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/users/",
-            query=[
-                ("ordering", ordering, True),
-                ("search", search, True),
+            params=[
+                ("query", "ordering", "form", True, ordering),
+                ("query", "search", "form", True, search),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -246,9 +253,10 @@ class AsyncUsersApi:
         _r = await self._apigend_client._apigend_request(
             "PATCH",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedUserRequest,
@@ -274,9 +282,10 @@ class AsyncUsersApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -295,9 +304,10 @@ class AsyncUsersApi:
         _r = await self._apigend_client._apigend_request(
             "PUT",
             "/api/users/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.UserRequest,

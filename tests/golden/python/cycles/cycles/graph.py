@@ -27,6 +27,7 @@ class GraphApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/graph/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncGraphApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/graph/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -27,6 +27,7 @@ class TreeApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/tree/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncTreeApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/tree/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,9 +28,10 @@ class WidgetsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/widgets/",
-            query=[
-                ("ok", ok, True),
+            params=[
+                ("query", "ok", "form", True, ok),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -55,9 +56,10 @@ class AsyncWidgetsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/widgets/",
-            query=[
-                ("ok", ok, True),
+            params=[
+                ("query", "ok", "form", True, ok),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class PetsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/pets/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Pet,
@@ -48,6 +49,7 @@ class PetsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/pets/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -72,6 +74,7 @@ class AsyncPetsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/pets/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Pet,
@@ -92,6 +95,7 @@ class AsyncPetsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/pets/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -27,6 +27,7 @@ class SearchApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/search/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncSearchApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/search/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

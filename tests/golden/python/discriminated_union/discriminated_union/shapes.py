@@ -28,9 +28,10 @@ class ShapesApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/shapes/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -55,9 +56,10 @@ class AsyncShapesApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/shapes/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -34,6 +34,7 @@ class AlbumsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/albums/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AlbumWritable,
@@ -59,9 +60,9 @@ class AlbumsApi:
         self._apigend_client._apigend_request(
             "DELETE",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -81,9 +82,9 @@ class AlbumsApi:
         self._apigend_client._apigend_request(
             "POST",
             "/albums/{id}/like/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -98,6 +99,7 @@ class AlbumsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/albums/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -120,9 +122,10 @@ class AlbumsApi:
         _r = self._apigend_client._apigend_request(
             "PATCH",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedAlbum,
@@ -148,9 +151,10 @@ class AlbumsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -173,9 +177,10 @@ class AlbumsApi:
         _r = self._apigend_client._apigend_request(
             "PUT",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AlbumWritable,
@@ -209,6 +214,7 @@ class AsyncAlbumsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/albums/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AlbumWritable,
@@ -234,9 +240,9 @@ class AsyncAlbumsApi:
         await self._apigend_client._apigend_request(
             "DELETE",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -256,9 +262,9 @@ class AsyncAlbumsApi:
         await self._apigend_client._apigend_request(
             "POST",
             "/albums/{id}/like/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             headers=headers,
             timeout=timeout,
         )
@@ -273,6 +279,7 @@ class AsyncAlbumsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/albums/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -295,9 +302,10 @@ class AsyncAlbumsApi:
         _r = await self._apigend_client._apigend_request(
             "PATCH",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedAlbum,
@@ -323,9 +331,10 @@ class AsyncAlbumsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -348,9 +357,10 @@ class AsyncAlbumsApi:
         _r = await self._apigend_client._apigend_request(
             "PUT",
             "/albums/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AlbumWritable,

@@ -27,6 +27,7 @@ class AllfieldsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/allfields/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -48,9 +49,10 @@ class AllfieldsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/allfields/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -74,6 +76,7 @@ class AsyncAllfieldsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/allfields/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -95,9 +98,10 @@ class AsyncAllfieldsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/allfields/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class AuxApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/aux/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -49,9 +50,10 @@ class AuxApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/aux/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -75,6 +77,7 @@ class AsyncAuxApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/aux/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -96,9 +99,10 @@ class AsyncAuxApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/aux/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class PersonsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/persons/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.MetaPersonWritable,
@@ -50,9 +51,10 @@ class PersonsApi:
         _r = self._apigend_client._apigend_request(
             "PATCH",
             "/persons/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedMetaPerson,
@@ -81,6 +83,7 @@ class AsyncPersonsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/persons/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.MetaPersonWritable,
@@ -103,9 +106,10 @@ class AsyncPersonsApi:
         _r = await self._apigend_client._apigend_request(
             "PATCH",
             "/persons/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.PatchedMetaPerson,

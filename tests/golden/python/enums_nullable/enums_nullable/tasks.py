@@ -33,10 +33,11 @@ class TasksApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/tasks/",
-            query=[
-                ("priority", priority, True),
-                ("status", status, True),
+            params=[
+                ("query", "priority", "form", True, priority),
+                ("query", "status", "form", True, status),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -66,10 +67,11 @@ class AsyncTasksApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/tasks/",
-            query=[
-                ("priority", priority, True),
-                ("status", status, True),
+            params=[
+                ("query", "priority", "form", True, priority),
+                ("query", "status", "form", True, status),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class DocumentsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/documents/",
+            accept="application/json",
             body=body,
             body_kind="multipart",
             body_type=None,
@@ -49,9 +50,10 @@ class DocumentsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/download/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/octet-stream, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -69,9 +71,9 @@ class DocumentsApi:
         self._apigend_client._apigend_request(
             "PUT",
             "/api/documents/{id}/raw/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             body=body,
             body_kind="binary",
             body_type=None,
@@ -91,9 +93,10 @@ class DocumentsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/text/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -110,9 +113,10 @@ class DocumentsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/thumbnail/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="image/png, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -136,6 +140,7 @@ class AsyncDocumentsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/documents/",
+            accept="application/json",
             body=body,
             body_kind="multipart",
             body_type=None,
@@ -157,9 +162,10 @@ class AsyncDocumentsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/download/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/octet-stream, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -177,9 +183,9 @@ class AsyncDocumentsApi:
         await self._apigend_client._apigend_request(
             "PUT",
             "/api/documents/{id}/raw/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
             body=body,
             body_kind="binary",
             body_type=None,
@@ -199,9 +205,10 @@ class AsyncDocumentsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/text/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="text/plain, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )
@@ -218,9 +225,10 @@ class AsyncDocumentsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/documents/{id}/thumbnail/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="image/png, */*;q=0.1",
             headers=headers,
             timeout=timeout,
         )

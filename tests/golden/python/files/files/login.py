@@ -28,6 +28,7 @@ class LoginApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/login/",
+            accept="application/json",
             body=body,
             body_kind="form",
             body_type=None,
@@ -56,6 +57,7 @@ class AsyncLoginApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/login/",
+            accept="application/json",
             body=body,
             body_kind="form",
             body_type=None,

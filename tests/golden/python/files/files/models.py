@@ -43,8 +43,8 @@ class Document(_ApigendModel):
 class DocumentUploadRequest(_ApigendModel):
     """`#/components/schemas/DocumentUploadRequest`."""
 
-    file: _apigend_File | bytes
-    attachments: list[_apigend_File | bytes] | None = None
+    file: _apigend_File | tuple[str, bytes] | bytes
+    attachments: list[_apigend_File | tuple[str, bytes] | bytes] | None = None
     title: str
     pages: int | None = None
     public: bool | None = None

@@ -28,6 +28,7 @@ class TagsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/tags/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.TagRequest,
@@ -56,6 +57,7 @@ class AsyncTagsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/tags/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.TagRequest,

@@ -43,16 +43,13 @@ class ItSItemsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/items/{item_id}/\"quoted\"/",
-            path_params={
-                "item_id": item_id,
-            },
-            query=[
-                ("q\"uery", q_uery, True),
-                ("sp ace", sp_ace, True),
+            params=[
+                ("path", "item_id", "simple", False, item_id),
+                ("query", "q\"uery", "form", True, q_uery),
+                ("query", "sp ace", "form", True, sp_ace),
+                ("header", "X-Evil\"Header", "simple", False, x_evil_header),
             ],
-            header_params=[
-                ("X-Evil\"Header", x_evil_header),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -92,16 +89,13 @@ class AsyncItSItemsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/items/{item_id}/\"quoted\"/",
-            path_params={
-                "item_id": item_id,
-            },
-            query=[
-                ("q\"uery", q_uery, True),
-                ("sp ace", sp_ace, True),
+            params=[
+                ("path", "item_id", "simple", False, item_id),
+                ("query", "q\"uery", "form", True, q_uery),
+                ("query", "sp ace", "form", True, sp_ace),
+                ("header", "X-Evil\"Header", "simple", False, x_evil_header),
             ],
-            header_params=[
-                ("X-Evil\"Header", x_evil_header),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

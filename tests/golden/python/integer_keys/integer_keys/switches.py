@@ -28,6 +28,7 @@ class SwitchesApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/switches/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Switch,
@@ -48,6 +49,7 @@ class SwitchesApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/switches/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -72,6 +74,7 @@ class AsyncSwitchesApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/switches/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Switch,
@@ -92,6 +95,7 @@ class AsyncSwitchesApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/switches/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -38,22 +38,19 @@ class ClassApiApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/class/{class}/",
-            path_params={
-                "class": class_,
-            },
-            query=[
-                ("body", body_param, True),
-                ("filter[name]", filter_name, True),
-                ("from", from_, True),
-                ("headers", headers_param, True),
-                ("import", import_, True),
-                ("page-size", page_size, True),
-                ("signal", signal, True),
-                ("timeout", timeout_param, True),
+            params=[
+                ("path", "class", "simple", False, class_),
+                ("query", "body", "form", True, body_param),
+                ("query", "filter[name]", "form", True, filter_name),
+                ("query", "from", "form", True, from_),
+                ("query", "headers", "form", True, headers_param),
+                ("query", "import", "form", True, import_),
+                ("query", "page-size", "form", True, page_size),
+                ("query", "signal", "form", True, signal),
+                ("query", "timeout", "form", True, timeout_param),
+                ("header", "X-Request-ID", "simple", False, x_request_id),
             ],
-            header_params=[
-                ("X-Request-ID", x_request_id),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -87,22 +84,19 @@ class AsyncClassApiApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/class/{class}/",
-            path_params={
-                "class": class_,
-            },
-            query=[
-                ("body", body_param, True),
-                ("filter[name]", filter_name, True),
-                ("from", from_, True),
-                ("headers", headers_param, True),
-                ("import", import_, True),
-                ("page-size", page_size, True),
-                ("signal", signal, True),
-                ("timeout", timeout_param, True),
+            params=[
+                ("path", "class", "simple", False, class_),
+                ("query", "body", "form", True, body_param),
+                ("query", "filter[name]", "form", True, filter_name),
+                ("query", "from", "form", True, from_),
+                ("query", "headers", "form", True, headers_param),
+                ("query", "import", "form", True, import_),
+                ("query", "page-size", "form", True, page_size),
+                ("query", "signal", "form", True, signal),
+                ("query", "timeout", "form", True, timeout_param),
+                ("header", "X-Request-ID", "simple", False, x_request_id),
             ],
-            header_params=[
-                ("X-Request-ID", x_request_id),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

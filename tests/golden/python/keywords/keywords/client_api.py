@@ -27,6 +27,7 @@ class ClientApiApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/client/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncClientApiApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/client/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -27,6 +27,7 @@ class DefaultApiApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/default/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -72,6 +73,7 @@ class DefaultApiApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/default/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.User,
@@ -99,6 +101,7 @@ class AsyncDefaultApiApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/default/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -144,6 +147,7 @@ class AsyncDefaultApiApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/default/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.User,

@@ -41,6 +41,7 @@ class IndexApiApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/index/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -78,6 +79,7 @@ class AsyncIndexApiApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/index/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -159,7 +159,7 @@ class Promise(_ApigendModel):
     string: str | None = None
     number: float | None = None
     any: str | None = None
-    blob: _apigend_File | bytes | None = _pd.Field(
+    blob: _apigend_File | tuple[str, bytes] | bytes | None = _pd.Field(
         default=None, validation_alias="Blob", serialization_alias="Blob"
     )
 

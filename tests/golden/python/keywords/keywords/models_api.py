@@ -27,6 +27,7 @@ class ModelsApiApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/models/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncModelsApiApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/models/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -27,6 +27,7 @@ class NoneApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/none/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncNoneApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/none/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

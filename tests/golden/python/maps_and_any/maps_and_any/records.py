@@ -31,9 +31,10 @@ class RecordsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/records/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_t.Any,
@@ -57,13 +58,12 @@ class RecordsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/records/{id}/",
-            path_params={
-                "id": id,
-            },
-            query=[
-                ("as_of", as_of, True),
-                ("day", day, True),
+            params=[
+                ("path", "id", "simple", False, id),
+                ("query", "as_of", "form", True, as_of),
+                ("query", "day", "form", True, day),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -89,9 +89,10 @@ class AsyncRecordsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/records/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_t.Any,
@@ -115,13 +116,12 @@ class AsyncRecordsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/records/{id}/",
-            path_params={
-                "id": id,
-            },
-            query=[
-                ("as_of", as_of, True),
-                ("day", day, True),
+            params=[
+                ("path", "id", "simple", False, id),
+                ("query", "as_of", "form", True, as_of),
+                ("query", "day", "form", True, day),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,9 +28,10 @@ class ThingsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/things/",
-            query=[
-                ("limit", limit, True),
+            params=[
+                ("query", "limit", "form", True, limit),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -55,9 +56,10 @@ class AsyncThingsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/things/",
-            query=[
-                ("limit", limit, True),
+            params=[
+                ("query", "limit", "form", True, limit),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -34,10 +34,11 @@ class AuthorsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/authors/",
-            query=[
-                ("limit", limit, True),
-                ("offset", offset, True),
+            params=[
+                ("query", "limit", "form", True, limit),
+                ("query", "offset", "form", True, offset),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -59,14 +60,15 @@ class AuthorsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/authors/",
-            query=[
-                ("limit", limit, True),
-                ("offset", offset, True),
+            params=[
+                ("query", "limit", "form", True, limit),
+                ("query", "offset", "form", True, offset),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        yield from self._apigend_client._apigend_paginate(_r, _models.Author, headers, timeout)
+        yield from self._apigend_client._apigend_paginate(_r, _models.Author, "application/json", headers, timeout)
 
 
 class AsyncAuthorsApi:
@@ -92,10 +94,11 @@ class AsyncAuthorsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/authors/",
-            query=[
-                ("limit", limit, True),
-                ("offset", offset, True),
+            params=[
+                ("query", "limit", "form", True, limit),
+                ("query", "offset", "form", True, offset),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -117,12 +120,13 @@ class AsyncAuthorsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/authors/",
-            query=[
-                ("limit", limit, True),
-                ("offset", offset, True),
+            params=[
+                ("query", "limit", "form", True, limit),
+                ("query", "offset", "form", True, offset),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        async for _item in self._apigend_client._apigend_paginate(_r, _models.Author, headers, timeout):
+        async for _item in self._apigend_client._apigend_paginate(_r, _models.Author, "application/json", headers, timeout):
             yield _item

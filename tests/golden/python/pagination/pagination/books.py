@@ -34,10 +34,11 @@ class BooksApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/books/",
-            query=[
-                ("page", page, True),
-                ("page_size", page_size, True),
+            params=[
+                ("query", "page", "form", True, page),
+                ("query", "page_size", "form", True, page_size),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -59,14 +60,15 @@ class BooksApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/books/",
-            query=[
-                ("page", page, True),
-                ("page_size", page_size, True),
+            params=[
+                ("query", "page", "form", True, page),
+                ("query", "page_size", "form", True, page_size),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        yield from self._apigend_client._apigend_paginate(_r, _models.Book, headers, timeout)
+        yield from self._apigend_client._apigend_paginate(_r, _models.Book, "application/json", headers, timeout)
 
 
 class AsyncBooksApi:
@@ -92,10 +94,11 @@ class AsyncBooksApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/books/",
-            query=[
-                ("page", page, True),
-                ("page_size", page_size, True),
+            params=[
+                ("query", "page", "form", True, page),
+                ("query", "page_size", "form", True, page_size),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -117,12 +120,13 @@ class AsyncBooksApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/books/",
-            query=[
-                ("page", page, True),
-                ("page_size", page_size, True),
+            params=[
+                ("query", "page", "form", True, page),
+                ("query", "page_size", "form", True, page_size),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        async for _item in self._apigend_client._apigend_paginate(_r, _models.Book, headers, timeout):
+        async for _item in self._apigend_client._apigend_paginate(_r, _models.Book, "application/json", headers, timeout):
             yield _item

@@ -32,9 +32,10 @@ class EventsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/events/",
-            query=[
-                ("cursor", cursor, True),
+            params=[
+                ("query", "cursor", "form", True, cursor),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -55,13 +56,14 @@ class EventsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/events/",
-            query=[
-                ("cursor", cursor, True),
+            params=[
+                ("query", "cursor", "form", True, cursor),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        yield from self._apigend_client._apigend_paginate(_r, _models.Event, headers, timeout)
+        yield from self._apigend_client._apigend_paginate(_r, _models.Event, "application/json", headers, timeout)
 
 
 class AsyncEventsApi:
@@ -85,9 +87,10 @@ class AsyncEventsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/events/",
-            query=[
-                ("cursor", cursor, True),
+            params=[
+                ("query", "cursor", "form", True, cursor),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -108,11 +111,12 @@ class AsyncEventsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/events/",
-            query=[
-                ("cursor", cursor, True),
+            params=[
+                ("query", "cursor", "form", True, cursor),
             ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
-        async for _item in self._apigend_client._apigend_paginate(_r, _models.Event, headers, timeout):
+        async for _item in self._apigend_client._apigend_paginate(_r, _models.Event, "application/json", headers, timeout):
             yield _item

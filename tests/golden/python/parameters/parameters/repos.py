@@ -34,9 +34,10 @@ class ReposApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/repos/{owner}/legacy/",
-            path_params={
-                "owner": owner,
-            },
+            params=[
+                ("path", "owner", "simple", False, owner),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -64,25 +65,20 @@ class ReposApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/repos/{owner}/{repo}/issues/",
-            path_params={
-                "owner": owner,
-                "repo": repo,
-            },
-            query=[
-                ("ids", ids, False),
-                ("labels", labels, True),
-                ("old_filter", old_filter, True),
-                ("per_page", per_page, True),
-                ("since", since, True),
-                ("state", state, True),
+            params=[
+                ("path", "owner", "simple", False, owner),
+                ("path", "repo", "simple", False, repo),
+                ("query", "ids", "form", False, ids),
+                ("query", "labels", "form", True, labels),
+                ("query", "old_filter", "form", True, old_filter),
+                ("query", "per_page", "form", True, per_page),
+                ("query", "since", "form", True, since),
+                ("query", "state", "form", True, state),
+                ("header", "If-None-Match", "simple", False, if_none_match),
+                ("header", "X-Api-Version", "simple", False, x_api_version),
+                ("cookie", "preferences", "form", True, preferences),
             ],
-            header_params=[
-                ("If-None-Match", if_none_match),
-                ("X-Api-Version", x_api_version),
-            ],
-            cookie_params=[
-                ("preferences", preferences),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -112,9 +108,10 @@ class AsyncReposApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/repos/{owner}/legacy/",
-            path_params={
-                "owner": owner,
-            },
+            params=[
+                ("path", "owner", "simple", False, owner),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -142,25 +139,20 @@ class AsyncReposApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/repos/{owner}/{repo}/issues/",
-            path_params={
-                "owner": owner,
-                "repo": repo,
-            },
-            query=[
-                ("ids", ids, False),
-                ("labels", labels, True),
-                ("old_filter", old_filter, True),
-                ("per_page", per_page, True),
-                ("since", since, True),
-                ("state", state, True),
+            params=[
+                ("path", "owner", "simple", False, owner),
+                ("path", "repo", "simple", False, repo),
+                ("query", "ids", "form", False, ids),
+                ("query", "labels", "form", True, labels),
+                ("query", "old_filter", "form", True, old_filter),
+                ("query", "per_page", "form", True, per_page),
+                ("query", "since", "form", True, since),
+                ("query", "state", "form", True, state),
+                ("header", "If-None-Match", "simple", False, if_none_match),
+                ("header", "X-Api-Version", "simple", False, x_api_version),
+                ("cookie", "preferences", "form", True, preferences),
             ],
-            header_params=[
-                ("If-None-Match", if_none_match),
-                ("X-Api-Version", x_api_version),
-            ],
-            cookie_params=[
-                ("preferences", preferences),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

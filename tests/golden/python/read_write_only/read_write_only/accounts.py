@@ -28,6 +28,7 @@ class AccountsApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/accounts/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AccountWritable,
@@ -49,9 +50,10 @@ class AccountsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/accounts/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -76,6 +78,7 @@ class AsyncAccountsApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/accounts/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.AccountWritable,
@@ -97,9 +100,10 @@ class AsyncAccountsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/accounts/{id}/",
-            path_params={
-                "id": id,
-            },
+            params=[
+                ("path", "id", "simple", False, id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

@@ -28,6 +28,7 @@ class NotesApi:
         _r = self._apigend_client._apigend_request(
             "POST",
             "/api/notes/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Note,
@@ -56,6 +57,7 @@ class AsyncNotesApi:
         _r = await self._apigend_client._apigend_request(
             "POST",
             "/api/notes/",
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Note,

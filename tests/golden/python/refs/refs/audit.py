@@ -27,6 +27,7 @@ class AuditApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/audit/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncAuditApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/audit/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

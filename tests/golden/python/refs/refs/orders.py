@@ -28,9 +28,10 @@ class OrdersApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/orders/{order_id}/lines/",
-            path_params={
-                "order_id": order_id,
-            },
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,15 +51,12 @@ class OrdersApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/api/orders/{order_id}/",
-            path_params={
-                "order_id": order_id,
-            },
-            query=[
-                ("expand", expand, False),
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+                ("query", "expand", "form", False, expand),
+                ("header", "X-Trace", "simple", False, x_trace),
             ],
-            header_params=[
-                ("X-Trace", x_trace),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -77,9 +75,10 @@ class OrdersApi:
         _r = self._apigend_client._apigend_request(
             "PUT",
             "/api/orders/{order_id}/",
-            path_params={
-                "order_id": order_id,
-            },
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Order,
@@ -108,9 +107,10 @@ class AsyncOrdersApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/orders/{order_id}/lines/",
-            path_params={
-                "order_id": order_id,
-            },
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -130,15 +130,12 @@ class AsyncOrdersApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/api/orders/{order_id}/",
-            path_params={
-                "order_id": order_id,
-            },
-            query=[
-                ("expand", expand, False),
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+                ("query", "expand", "form", False, expand),
+                ("header", "X-Trace", "simple", False, x_trace),
             ],
-            header_params=[
-                ("X-Trace", x_trace),
-            ],
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -157,9 +154,10 @@ class AsyncOrdersApi:
         _r = await self._apigend_client._apigend_request(
             "PUT",
             "/api/orders/{order_id}/",
-            path_params={
-                "order_id": order_id,
-            },
+            params=[
+                ("path", "order_id", "simple", False, order_id),
+            ],
+            accept="application/json",
             body=body,
             body_kind="json",
             body_type=_models.Order,

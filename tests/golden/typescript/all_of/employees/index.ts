@@ -28,7 +28,11 @@ export class EmployeesApi {
     return this._apigendTransport.json<models.Employee>(
       {
         method: "PATCH",
-        path: "/api/employees/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/employees/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -40,7 +44,11 @@ export class EmployeesApi {
     return this._apigendTransport.json<models.Manager>(
       {
         method: "GET",
-        path: "/api/employees/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/employees/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -17,6 +17,7 @@ export class HealthApi {
       {
         method: "GET",
         path: "/api/health/",
+        accept: "text/plain, */*;q=0.1",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class MeApi {
       {
         method: "GET",
         path: "/api/me/",
+        accept: "application/json",
       },
       options,
     );

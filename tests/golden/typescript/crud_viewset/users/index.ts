@@ -56,6 +56,7 @@ export class UsersApi {
       {
         method: "POST",
         path: "/api/users/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -67,7 +68,10 @@ export class UsersApi {
     return this._apigendTransport.empty(
       {
         method: "DELETE",
-        path: "/api/users/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/users/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
       },
       options,
     );
@@ -83,7 +87,11 @@ export class UsersApi {
       {
         method: "GET",
         path: "/api/users/",
-        query: request.query,
+        params: [
+          { in: "query", name: "ordering", style: "form", explode: true, value: request.query?.ordering },
+          { in: "query", name: "search", style: "form", explode: true, value: request.query?.search },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -94,7 +102,11 @@ export class UsersApi {
     return this._apigendTransport.json<models.User>(
       {
         method: "PATCH",
-        path: "/api/users/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/users/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -106,7 +118,11 @@ export class UsersApi {
     return this._apigendTransport.json<models.User>(
       {
         method: "GET",
-        path: "/api/users/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/users/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -117,7 +133,11 @@ export class UsersApi {
     return this._apigendTransport.json<models.User>(
       {
         method: "PUT",
-        path: "/api/users/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/users/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

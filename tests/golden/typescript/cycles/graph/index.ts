@@ -18,6 +18,7 @@ export class GraphApi {
       {
         method: "GET",
         path: "/api/graph/",
+        accept: "application/json",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class TreeApi {
       {
         method: "GET",
         path: "/api/tree/",
+        accept: "application/json",
       },
       options,
     );

@@ -22,7 +22,10 @@ export class WidgetsApi {
       {
         method: "GET",
         path: "/api/widgets/",
-        query: request.query,
+        params: [
+          { in: "query", name: "ok", style: "form", explode: true, value: request.query?.ok },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -22,6 +22,7 @@ export class PetsApi {
       {
         method: "POST",
         path: "/api/pets/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -34,6 +35,7 @@ export class PetsApi {
       {
         method: "GET",
         path: "/api/pets/",
+        accept: "application/json",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class SearchApi {
       {
         method: "GET",
         path: "/api/search/",
+        accept: "application/json",
       },
       options,
     );

@@ -21,7 +21,11 @@ export class ShapesApi {
     return this._apigendTransport.json<models.Shape>(
       {
         method: "GET",
-        path: "/api/shapes/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/shapes/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );

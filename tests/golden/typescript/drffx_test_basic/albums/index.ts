@@ -65,6 +65,7 @@ export class AlbumsApi {
       {
         method: "POST",
         path: "/albums/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -76,7 +77,10 @@ export class AlbumsApi {
     return this._apigendTransport.empty(
       {
         method: "DELETE",
-        path: "/albums/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/albums/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
       },
       options,
     );
@@ -87,7 +91,10 @@ export class AlbumsApi {
     return this._apigendTransport.empty(
       {
         method: "POST",
-        path: "/albums/" + encodeURIComponent(String(request.path.id)) + "/like/",
+        path: "/albums/{id}/like/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
       },
       options,
     );
@@ -99,6 +106,7 @@ export class AlbumsApi {
       {
         method: "GET",
         path: "/albums/",
+        accept: "application/json",
       },
       options,
     );
@@ -109,7 +117,11 @@ export class AlbumsApi {
     return this._apigendTransport.json<models.Album>(
       {
         method: "PATCH",
-        path: "/albums/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/albums/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -121,7 +133,11 @@ export class AlbumsApi {
     return this._apigendTransport.json<models.Album>(
       {
         method: "GET",
-        path: "/albums/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/albums/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -132,7 +148,11 @@ export class AlbumsApi {
     return this._apigendTransport.json<models.Album>(
       {
         method: "PUT",
-        path: "/albums/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/albums/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

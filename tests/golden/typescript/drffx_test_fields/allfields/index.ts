@@ -25,6 +25,7 @@ export class AllfieldsApi {
       {
         method: "GET",
         path: "/allfields/",
+        accept: "application/json",
       },
       options,
     );
@@ -35,7 +36,11 @@ export class AllfieldsApi {
     return this._apigendTransport.json<models.AllFields>(
       {
         method: "GET",
-        path: "/allfields/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/allfields/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );

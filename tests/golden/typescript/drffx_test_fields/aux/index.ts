@@ -25,6 +25,7 @@ export class AuxApi {
       {
         method: "GET",
         path: "/aux/",
+        accept: "application/json",
       },
       options,
     );
@@ -35,7 +36,11 @@ export class AuxApi {
     return this._apigendTransport.json<models.Aux>(
       {
         method: "GET",
-        path: "/aux/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/aux/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );

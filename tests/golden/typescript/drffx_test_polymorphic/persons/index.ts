@@ -27,6 +27,7 @@ export class PersonsApi {
       {
         method: "POST",
         path: "/persons/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -38,7 +39,11 @@ export class PersonsApi {
     return this._apigendTransport.json<models.MetaPerson>(
       {
         method: "PATCH",
-        path: "/persons/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/persons/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

@@ -27,7 +27,11 @@ export class TasksApi {
       {
         method: "GET",
         path: "/api/tasks/",
-        query: request.query,
+        params: [
+          { in: "query", name: "priority", style: "form", explode: true, value: request.query?.priority },
+          { in: "query", name: "status", style: "form", explode: true, value: request.query?.status },
+        ],
+        accept: "application/json",
       },
       options,
     );

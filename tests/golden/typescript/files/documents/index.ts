@@ -45,6 +45,7 @@ export class DocumentsApi {
       {
         method: "POST",
         path: "/api/documents/",
+        accept: "application/json",
         body: { kind: "multipart", value: request.body },
       },
       options,
@@ -56,7 +57,11 @@ export class DocumentsApi {
     return this._apigendTransport.blob(
       {
         method: "GET",
-        path: "/api/documents/" + encodeURIComponent(String(request.path.id)) + "/download/",
+        path: "/api/documents/{id}/download/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/octet-stream, */*;q=0.1",
       },
       options,
     );
@@ -67,7 +72,10 @@ export class DocumentsApi {
     return this._apigendTransport.empty(
       {
         method: "PUT",
-        path: "/api/documents/" + encodeURIComponent(String(request.path.id)) + "/raw/",
+        path: "/api/documents/{id}/raw/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
         body: { kind: "binary", contentType: "application/octet-stream", value: request.body },
       },
       options,
@@ -79,7 +87,11 @@ export class DocumentsApi {
     return this._apigendTransport.text(
       {
         method: "GET",
-        path: "/api/documents/" + encodeURIComponent(String(request.path.id)) + "/text/",
+        path: "/api/documents/{id}/text/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "text/plain, */*;q=0.1",
       },
       options,
     );
@@ -90,7 +102,11 @@ export class DocumentsApi {
     return this._apigendTransport.blob(
       {
         method: "GET",
-        path: "/api/documents/" + encodeURIComponent(String(request.path.id)) + "/thumbnail/",
+        path: "/api/documents/{id}/thumbnail/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "image/png, */*;q=0.1",
       },
       options,
     );

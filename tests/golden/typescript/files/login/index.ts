@@ -20,6 +20,7 @@ export class LoginApi {
       {
         method: "POST",
         path: "/api/login/",
+        accept: "application/json",
         body: { kind: "form", value: request.body },
       },
       options,

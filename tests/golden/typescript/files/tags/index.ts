@@ -20,6 +20,7 @@ export class TagsApi {
       {
         method: "POST",
         path: "/api/tags/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

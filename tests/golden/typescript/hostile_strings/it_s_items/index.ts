@@ -39,9 +39,14 @@ export class ItSItemsApi {
     return this._apigendTransport.json<models.Evil>(
       {
         method: "GET",
-        path: "/api/items/" + encodeURIComponent(String(request.path.item_id)) + "/\"quoted\"/",
-        query: request.query,
-        headers: request.headers,
+        path: "/api/items/{item_id}/\"quoted\"/",
+        params: [
+          { in: "path", name: "item_id", style: "simple", explode: false, value: request.path.item_id },
+          { in: "query", name: "q\"uery", style: "form", explode: true, value: request.query?.["q\"uery"] },
+          { in: "query", name: "sp ace", style: "form", explode: true, value: request.query?.["sp ace"] },
+          { in: "header", name: "X-Evil\"Header", style: "simple", explode: false, value: request.headers?.["X-Evil\"Header"] },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -22,6 +22,7 @@ export class SwitchesApi {
       {
         method: "POST",
         path: "/api/switches/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -34,6 +35,7 @@ export class SwitchesApi {
       {
         method: "GET",
         path: "/api/switches/",
+        accept: "application/json",
       },
       options,
     );

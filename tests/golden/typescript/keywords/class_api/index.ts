@@ -34,9 +34,20 @@ export class ClassApiApi {
     return this._apigendTransport.json<models.Object>(
       {
         method: "GET",
-        path: "/api/class/" + encodeURIComponent(String(request.path.class)) + "/",
-        query: request.query,
-        headers: request.headers,
+        path: "/api/class/{class}/",
+        params: [
+          { in: "path", name: "class", style: "simple", explode: false, value: request.path.class },
+          { in: "query", name: "body", style: "form", explode: true, value: request.query?.body },
+          { in: "query", name: "filter[name]", style: "form", explode: true, value: request.query?.["filter[name]"] },
+          { in: "query", name: "from", style: "form", explode: true, value: request.query?.from },
+          { in: "query", name: "headers", style: "form", explode: true, value: request.query?.headers },
+          { in: "query", name: "import", style: "form", explode: true, value: request.query?.import },
+          { in: "query", name: "page-size", style: "form", explode: true, value: request.query?.["page-size"] },
+          { in: "query", name: "signal", style: "form", explode: true, value: request.query?.signal },
+          { in: "query", name: "timeout", style: "form", explode: true, value: request.query?.timeout },
+          { in: "header", name: "X-Request-ID", style: "simple", explode: false, value: request.headers?.["X-Request-ID"] },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class ClientApiApi {
       {
         method: "GET",
         path: "/api/client/",
+        accept: "application/json",
       },
       options,
     );

@@ -26,6 +26,7 @@ export class DefaultApiApi {
       {
         method: "GET",
         path: "/api/default/",
+        accept: "application/json",
       },
       options,
     );
@@ -59,6 +60,7 @@ export class DefaultApiApi {
       {
         method: "POST",
         path: "/api/default/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

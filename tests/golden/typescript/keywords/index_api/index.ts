@@ -31,6 +31,7 @@ export class IndexApiApi {
       {
         method: "GET",
         path: "/api/index/",
+        accept: "application/json",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class ModelsApiApi {
       {
         method: "GET",
         path: "/api/models/",
+        accept: "application/json",
       },
       options,
     );

@@ -18,6 +18,7 @@ export class NoneApi {
       {
         method: "GET",
         path: "/api/none/",
+        accept: "application/json",
       },
       options,
     );

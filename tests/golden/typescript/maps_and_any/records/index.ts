@@ -32,7 +32,11 @@ export class RecordsApi {
     return this._apigendTransport.json<unknown>(
       {
         method: "POST",
-        path: "/api/records/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/records/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -44,8 +48,13 @@ export class RecordsApi {
     return this._apigendTransport.json<models.Record>(
       {
         method: "GET",
-        path: "/api/records/" + encodeURIComponent(String(request.path.id)) + "/",
-        query: request.query,
+        path: "/api/records/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+          { in: "query", name: "as_of", style: "form", explode: true, value: request.query?.as_of },
+          { in: "query", name: "day", style: "form", explode: true, value: request.query?.day },
+        ],
+        accept: "application/json",
       },
       options,
     );

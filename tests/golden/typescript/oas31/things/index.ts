@@ -22,7 +22,10 @@ export class ThingsApi {
       {
         method: "GET",
         path: "/api/things/",
-        query: request.query,
+        params: [
+          { in: "query", name: "limit", style: "form", explode: true, value: request.query?.limit },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -25,7 +25,11 @@ export class AuthorsApi {
       {
         method: "GET",
         path: "/api/authors/",
-        query: request.query,
+        params: [
+          { in: "query", name: "limit", style: "form", explode: true, value: request.query?.limit },
+          { in: "query", name: "offset", style: "form", explode: true, value: request.query?.offset },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -37,7 +41,11 @@ export class AuthorsApi {
       {
         method: "GET",
         path: "/api/authors/",
-        query: request.query,
+        params: [
+          { in: "query", name: "limit", style: "form", explode: true, value: request.query?.limit },
+          { in: "query", name: "offset", style: "form", explode: true, value: request.query?.offset },
+        ],
+        accept: "application/json",
       },
       options,
     );

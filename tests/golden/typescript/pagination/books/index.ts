@@ -25,7 +25,11 @@ export class BooksApi {
       {
         method: "GET",
         path: "/api/books/",
-        query: request.query,
+        params: [
+          { in: "query", name: "page", style: "form", explode: true, value: request.query?.page },
+          { in: "query", name: "page_size", style: "form", explode: true, value: request.query?.page_size },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -37,7 +41,11 @@ export class BooksApi {
       {
         method: "GET",
         path: "/api/books/",
-        query: request.query,
+        params: [
+          { in: "query", name: "page", style: "form", explode: true, value: request.query?.page },
+          { in: "query", name: "page_size", style: "form", explode: true, value: request.query?.page_size },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -23,7 +23,10 @@ export class EventsApi {
       {
         method: "GET",
         path: "/api/events/",
-        query: request.query,
+        params: [
+          { in: "query", name: "cursor", style: "form", explode: true, value: request.query?.cursor },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -35,7 +38,10 @@ export class EventsApi {
       {
         method: "GET",
         path: "/api/events/",
-        query: request.query,
+        params: [
+          { in: "query", name: "cursor", style: "form", explode: true, value: request.query?.cursor },
+        ],
+        accept: "application/json",
       },
       options,
     );

@@ -48,7 +48,11 @@ export class ReposApi {
     return this._apigendTransport.json<string>(
       {
         method: "GET",
-        path: "/api/repos/" + encodeURIComponent(String(request.path.owner)) + "/legacy/",
+        path: "/api/repos/{owner}/legacy/",
+        params: [
+          { in: "path", name: "owner", style: "simple", explode: false, value: request.path.owner },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -59,11 +63,21 @@ export class ReposApi {
     return this._apigendTransport.json<models.Issue[]>(
       {
         method: "GET",
-        path: "/api/repos/" + encodeURIComponent(String(request.path.owner)) + "/" + encodeURIComponent(String(request.path.repo)) + "/issues/",
-        query: request.query,
-        commaSeparated: ["ids"],
-        headers: request.headers,
-        cookies: request.cookies,
+        path: "/api/repos/{owner}/{repo}/issues/",
+        params: [
+          { in: "path", name: "owner", style: "simple", explode: false, value: request.path.owner },
+          { in: "path", name: "repo", style: "simple", explode: false, value: request.path.repo },
+          { in: "query", name: "ids", style: "form", explode: false, value: request.query.ids },
+          { in: "query", name: "labels", style: "form", explode: true, value: request.query.labels },
+          { in: "query", name: "old_filter", style: "form", explode: true, value: request.query.old_filter },
+          { in: "query", name: "per_page", style: "form", explode: true, value: request.query.per_page },
+          { in: "query", name: "since", style: "form", explode: true, value: request.query.since },
+          { in: "query", name: "state", style: "form", explode: true, value: request.query.state },
+          { in: "header", name: "If-None-Match", style: "simple", explode: false, value: request.headers["If-None-Match"] },
+          { in: "header", name: "X-Api-Version", style: "simple", explode: false, value: request.headers["X-Api-Version"] },
+          { in: "cookie", name: "preferences", style: "form", explode: true, value: request.cookies?.preferences },
+        ],
+        accept: "application/json",
       },
       options,
     );

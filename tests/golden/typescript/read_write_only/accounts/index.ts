@@ -26,6 +26,7 @@ export class AccountsApi {
       {
         method: "POST",
         path: "/api/accounts/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
@@ -37,7 +38,11 @@ export class AccountsApi {
     return this._apigendTransport.json<models.Account>(
       {
         method: "GET",
-        path: "/api/accounts/" + encodeURIComponent(String(request.path.id)) + "/",
+        path: "/api/accounts/{id}/",
+        params: [
+          { in: "path", name: "id", style: "simple", explode: false, value: request.path.id },
+        ],
+        accept: "application/json",
       },
       options,
     );

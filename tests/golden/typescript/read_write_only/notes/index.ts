@@ -20,6 +20,7 @@ export class NotesApi {
       {
         method: "POST",
         path: "/api/notes/",
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,

@@ -18,6 +18,7 @@ export class AuditApi {
       {
         method: "GET",
         path: "/api/audit/",
+        accept: "application/json",
       },
       options,
     );

@@ -40,7 +40,11 @@ export class OrdersApi {
     return this._apigendTransport.json<models.OrderLinesItems[]>(
       {
         method: "GET",
-        path: "/api/orders/" + encodeURIComponent(String(request.path.order_id)) + "/lines/",
+        path: "/api/orders/{order_id}/lines/",
+        params: [
+          { in: "path", name: "order_id", style: "simple", explode: false, value: request.path.order_id },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -51,10 +55,13 @@ export class OrdersApi {
     return this._apigendTransport.json<models.Order>(
       {
         method: "GET",
-        path: "/api/orders/" + encodeURIComponent(String(request.path.order_id)) + "/",
-        query: request.query,
-        commaSeparated: ["expand"],
-        headers: request.headers,
+        path: "/api/orders/{order_id}/",
+        params: [
+          { in: "path", name: "order_id", style: "simple", explode: false, value: request.path.order_id },
+          { in: "query", name: "expand", style: "form", explode: false, value: request.query?.expand },
+          { in: "header", name: "X-Trace", style: "simple", explode: false, value: request.headers?.["X-Trace"] },
+        ],
+        accept: "application/json",
       },
       options,
     );
@@ -65,7 +72,11 @@ export class OrdersApi {
     return this._apigendTransport.json<models.Order>(
       {
         method: "PUT",
-        path: "/api/orders/" + encodeURIComponent(String(request.path.order_id)) + "/",
+        path: "/api/orders/{order_id}/",
+        params: [
+          { in: "path", name: "order_id", style: "simple", explode: false, value: request.path.order_id },
+        ],
+        accept: "application/json",
         body: { kind: "json", contentType: "application/json", value: request.body },
       },
       options,
