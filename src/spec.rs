@@ -12,6 +12,7 @@ mod cache;
 mod document;
 mod normalise;
 mod plain_refs;
+mod repair;
 
 pub use cache::PieceCache;
 pub use document::Document;
@@ -95,7 +96,7 @@ fn read_inner<T>(
         String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text: {}", e.utf8_error())))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let text = if trimmed.starts_with('{') && plain_refs::refs_are_plain(trimmed) {
-        match Document::index(text, origin, String::new(), hash.clone(), Vec::new()) {
+        match Document::index(text, origin, String::new(), hash.clone(), Vec::new(), false) {
             Ok(mut doc) if doc.head.openapi.starts_with("3.0") => {
                 doc.version = doc.head.openapi.clone();
                 doc.cache = cache.cloned();
@@ -118,7 +119,8 @@ fn read_inner<T>(
     normalise::normalise(&mut root, &mut warnings);
     let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;
     drop(root);
-    let mut doc = Document::index(json, origin, version, hash, warnings).map_err(|(e, _)| e)?;
+    let mut doc =
+        Document::index(json, origin, version, hash, warnings, true).map_err(|(e, _)| e)?;
     doc.cache = cache.cloned();
     let t = use_doc(&doc)?;
     Ok((doc, t))

@@ -46,6 +46,14 @@ mod daemon;
 /// Archive restore and reports through the binary (issue 6).
 mod archive;
 
+/// One bad piece of a document degrades that piece, with a warning naming
+/// its JSON pointer; the run succeeds (issue 11).
+mod tolerance;
+
+/// Names that collide with the languages and the clients' own names
+/// generate, type-check, import and call (issue 11).
+mod names;
+
 /// Hostile and broken input, resource limits, file-system faults, fuzz
 /// regressions (issue 7).
 mod hardening;

@@ -125,9 +125,11 @@ pub fn generate(api: &Api) -> Result<Vec<GeneratedFile>, RenderError> {
         let folder = names::unique(app_folder(app), &mut folders);
         let class_name =
             names::unique(format!("{}Api", names::pascal(app, "App")), &mut class_names);
-        // `constructor` cannot be a class field; the other escapes follow
-        // the reserved-word table like every other identifier.
-        idents.insert("constructor".to_string());
+        // `constructor` cannot be a class field, and an app's namespace
+        // export must not redeclare a name `index.ts` itself declares; the
+        // other escapes follow the reserved-word table like every other
+        // identifier.
+        idents.extend(INDEX_NAMES.iter().map(|n| n.to_ascii_lowercase()));
         let ident = names::unique(names::ts_ident(names::camel(app, "app")), &mut idents);
         let (views, uses_models) = ops::op_views(ops, &app_types);
         let origin = ops.first().map_or(*app, |op| op.app_origin.as_str());
@@ -170,6 +172,11 @@ fn render(path: &str, template: &impl Template) -> Result<GeneratedFile, RenderE
         .map(|contents| GeneratedFile::new(path, contents))
         .map_err(|source| RenderError { file: path.to_string(), source })
 }
+
+/// Names `index.ts` declares or re-exports at module level that an app's
+/// camelCase identifier could spell (its PascalCase class names end in
+/// `Api`, which none of these does).
+const INDEX_NAMES: &[&str] = &["constructor", "createClient", "models"];
 
 /// The IR promises a lowercase identifier; anything else is respelled so a
 /// name from the spec can never become a path with separators or `..`.

@@ -174,6 +174,23 @@ pub const PY_RESERVED: &[&str] = &[
     "all", "any", "len", "property", "super", "sum", "zip",
 ];
 
+/// Python's `__future__` features. Every generated module starts with
+/// `from __future__ import annotations`, which binds that name in the
+/// package's `__init__`; `from . import annotations` then returns the
+/// feature, not the submodule, so no module may be named after one.
+pub const PY_FUTURE: &[&str] = &[
+    "absolute_import",
+    "annotations",
+    "barry_as_FLUFL",
+    "division",
+    "generator_stop",
+    "generators",
+    "nested_scopes",
+    "print_function",
+    "unicode_literals",
+    "with_statement",
+];
+
 /// Python's hard keywords: a module or package with one of these names cannot
 /// be imported at all (builtins like `all` can, so they are not here).
 pub const PY_KEYWORDS: &[&str] = &[

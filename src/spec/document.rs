@@ -48,6 +48,10 @@ pub struct Document {
     /// Typed pieces of earlier runs (the watch daemon's), reused when their
     /// text is unchanged.
     pub(super) cache: Option<Arc<PieceCache>>,
+    /// Whether a piece that does not type is repaired (`repair`) instead of
+    /// failing the run: set on the second way of reading (`spec::read`),
+    /// so the first, fast way still falls back to it on any error.
+    pub(super) tolerant: bool,
 }
 
 type Index = IndexMap<String, Range<usize>>;
@@ -206,6 +210,7 @@ impl Document {
         version: String,
         hash: String,
         warnings: Vec<String>,
+        tolerant: bool,
     ) -> Result<Document, (SpecError, String)> {
         let err = |message: String| SpecError { origin: origin.to_string(), message };
         let (top, paths, components, head) =
@@ -215,6 +220,26 @@ impl Document {
             };
         let head: OpenAPI = match typed(&head, "") {
             Ok(h) => h,
+            Err(_) if tolerant => {
+                let mut warnings = warnings;
+                let head = match repaired_head(&head, &mut warnings) {
+                    Ok(h) => h,
+                    Err(m) => return Err((err(m), text)),
+                };
+                return Ok(Document {
+                    origin: origin.to_string(),
+                    version,
+                    hash,
+                    warnings,
+                    head,
+                    text,
+                    top,
+                    paths,
+                    components,
+                    cache: None,
+                    tolerant,
+                });
+            }
             Err(m) => return Err((err(m), text)),
         };
         Ok(Document {
@@ -228,7 +253,58 @@ impl Document {
             paths,
             components,
             cache: None,
+            tolerant,
         })
+    }
+
+    /// Whether pieces that do not type are repaired rather than refused.
+    #[must_use]
+    pub fn tolerant(&self) -> bool {
+        self.tolerant
+    }
+
+    /// A component schema that [`Document::schema`] refused, repaired: the
+    /// parts that do not type are typed unknown. The warnings name them.
+    #[must_use]
+    pub fn repaired_schema(&self, name: &str) -> Option<(Arc<ReferenceOr<Schema>>, Vec<String>)> {
+        let at = format!("#/components/schemas/{}", escape_pointer(name));
+        self.repaired(self.raw_component("schemas", name)?, &at, |v, w| {
+            super::repair::schema(v, &at, w);
+            true
+        })
+    }
+
+    /// A path item that [`Document::path_item`] refused, repaired: the
+    /// parts that do not type are dropped or typed unknown. `None` when
+    /// nothing of it could be kept. The warnings name what was done.
+    #[must_use]
+    pub fn repaired_path_item(
+        &self,
+        path: &str,
+    ) -> Option<(Arc<ReferenceOr<PathItem>>, Vec<String>)> {
+        let at = format!("#/paths/{}", escape_pointer(path));
+        let raw = &self.text[self.paths.get(path)?.clone()];
+        self.repaired(raw, &at, |v, w| super::repair::path_item(v, &at, w))
+    }
+
+    fn repaired<T: DeserializeOwned>(
+        &self,
+        raw: &str,
+        at: &str,
+        repair: impl FnOnce(&mut serde_json::Value, &mut Vec<String>) -> bool,
+    ) -> Option<(Arc<T>, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let mut v: serde_json::Value = serde_json::from_str(raw).ok()?;
+        if !repair(&mut v, &mut warnings) {
+            return None;
+        }
+        match typed::<T>(&v.to_string(), at) {
+            Ok(t) => Some((Arc::new(t), warnings)),
+            Err(m) => {
+                warnings.push(m);
+                None
+            }
+        }
     }
 
     /// The prepared JSON text, giving the document up.
@@ -429,6 +505,13 @@ impl Document {
     fn error(&self, message: String) -> SpecError {
         SpecError { origin: self.origin.clone(), message }
     }
+}
+
+/// The head repaired (`repair::head`), typed.
+fn repaired_head(head: &str, warnings: &mut Vec<String>) -> Result<OpenAPI, String> {
+    let mut v: serde_json::Value = serde_json::from_str(head).map_err(|e| e.to_string())?;
+    super::repair::head(&mut v, warnings);
+    typed(&v.to_string(), "")
 }
 
 /// A JSON object's members, raw. `at` names it in the error.

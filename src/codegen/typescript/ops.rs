@@ -82,8 +82,11 @@ pub(super) struct BodyView {
 }
 
 /// Names that cannot be methods of the generated class: `constructor` would
-/// become the constructor, and the transport field is ours.
-const CLASS_MEMBERS: &[&str] = &["constructor", "_apigendtransport"];
+/// become the constructor, a `then` method would make every app object a
+/// thenable (`await client.then` would call it: ECMAScript's promise
+/// resolution treats any object with a callable `then` as a promise), and
+/// the transport field is ours.
+const CLASS_MEMBERS: &[&str] = &["constructor", "then", "_apigendtransport"];
 
 /// Builds the views of one app's operations (given in IR order) and tells
 /// whether any of them mentions a model.

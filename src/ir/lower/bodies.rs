@@ -7,6 +7,7 @@ use openapiv3 as oa;
 use openapiv3::{ReferenceOr, Schema, SchemaKind};
 
 use super::Lowerer;
+use super::all_of::is_unconstrained;
 use super::schemas::is_binary;
 use crate::ir::{Body, BodyMedia, StringFormat, TypeRef};
 
@@ -68,7 +69,9 @@ impl<'a> Lowerer<'a> {
         let mut add = None;
         let mut visited = BTreeSet::new();
         self.collect(s, &mut props, &mut req, &mut add, &mut visited, 0);
-        props.values().any(|(p, _)| {
+        // The declaration that types each property (`allOf` re-declarations
+        // of `{}` only annotate).
+        props.values().filter_map(|d| d.iter().rev().find(|s| !is_unconstrained(s))).any(|p| {
             self.deref_boxed(p).is_some_and(|p| match &p.schema_kind {
                 SchemaKind::Type(oa::Type::String(st)) => is_binary(&st.format),
                 SchemaKind::Type(oa::Type::Array(a)) => a.items.as_ref().and_then(|i| self.deref_boxed(i)).is_some_and(|i| {

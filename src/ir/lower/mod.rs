@@ -148,13 +148,41 @@ impl<'a> Lowerer<'a> {
 
     /// A component schema, typed once and cached for the rest of the
     /// lowering. `None` when there is none by that name, or it does not type
-    /// (`lower_components` reports that).
+    /// even repaired (`lower_components` reports either).
     fn component(&self, name: &str) -> Option<&'a ReferenceOr<Schema>> {
         if let Some(s) = self.cache.get(name) {
             return Some(s);
         }
-        let s = self.doc.schema(name)?.ok()?;
+        let s = match self.doc.schema(name)? {
+            Ok(s) => s,
+            Err(_) if self.doc.tolerant() => self.doc.repaired_schema(name)?.0,
+            Err(_) => return None,
+        };
         Some(self.cache.insert(name.to_string(), s))
+    }
+
+    /// A piece that did not type: the error when the document is read
+    /// strictly, else its repaired version with the repair's warnings
+    /// recorded (`None` when nothing of it was kept).
+    fn tolerate<T>(
+        &mut self,
+        typed: Result<std::sync::Arc<T>, SpecError>,
+        repaired: impl FnOnce() -> Option<(std::sync::Arc<T>, Vec<String>)>,
+    ) -> Result<Option<std::sync::Arc<T>>, SpecError> {
+        match typed {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !self.doc.tolerant() => Err(e),
+            Err(e) => match repaired() {
+                Some((t, warnings)) => {
+                    self.warnings.extend(warnings);
+                    Ok(Some(t))
+                }
+                None => {
+                    self.warnings.insert(format!("{}; skipped", e.message));
+                    Ok(None)
+                }
+            },
+        }
     }
 
     fn lower_components(&mut self) -> Result<(), SpecError> {
@@ -167,7 +195,10 @@ impl<'a> Lowerer<'a> {
             |name, s| {
                 let Some(ident) = self.component_names.get(name).cloned() else { return Ok(()) };
                 let origin = format!("#/components/schemas/{}", crate::spec::escape_pointer(name));
-                let def = match &*s? {
+                let Some(s) = self.tolerate(s, || doc.repaired_schema(name))? else {
+                    return Ok(());
+                };
+                let def = match &*s {
                     ReferenceOr::Reference { reference } => TypeDef {
                         name: ident.clone(),
                         origin,

@@ -12,10 +12,10 @@ use crate::ir::names;
 use crate::ir::{Method, Operation, Pagination};
 use crate::spec::SpecError;
 
-/// The first pass over a path item: only what app and method naming need.
 /// App names that would collide with the generated clients' own files.
 const RESERVED_APPS: &[&str] = &["client", "models", "index", "init", "py", "typed"];
 
+/// The first pass over a path item: only what app and method naming need.
 #[derive(serde::Deserialize)]
 struct ItemHead {
     #[serde(rename = "$ref")]
@@ -28,6 +28,40 @@ struct ItemHead {
     head: Option<OpHead>,
     patch: Option<OpHead>,
     trace: Option<OpHead>,
+}
+
+impl ItemHead {
+    /// The head of an item typed whole (a repaired one).
+    fn of(item: &ReferenceOr<oa::PathItem>) -> ItemHead {
+        let op = |o: &Option<oa::Operation>| {
+            o.as_ref()
+                .map(|o| OpHead { tags: o.tags.clone(), operation_id: o.operation_id.clone() })
+        };
+        match item {
+            ReferenceOr::Item(item) => ItemHead {
+                reference: None,
+                get: op(&item.get),
+                put: op(&item.put),
+                post: op(&item.post),
+                delete: op(&item.delete),
+                options: op(&item.options),
+                head: op(&item.head),
+                patch: op(&item.patch),
+                trace: op(&item.trace),
+            },
+            ReferenceOr::Reference { .. } => ItemHead {
+                reference: Some(serde::de::IgnoredAny),
+                get: None,
+                put: None,
+                post: None,
+                delete: None,
+                options: None,
+                head: None,
+                patch: None,
+                trace: None,
+            },
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -54,9 +88,19 @@ impl<'a> Lowerer<'a> {
                     _ => e,
                 }))
             })
-            .collect::<Result<Vec<_>, SpecError>>()?;
+            .collect::<Vec<Result<_, SpecError>>>();
         let mut raw: Vec<(String, Method, OpHead)> = Vec::new();
-        for (path, item) in heads {
+        for (i, head) in heads.into_iter().enumerate() {
+            let (path, item) = match head {
+                Ok(h) => h,
+                Err(e) => {
+                    let p = paths[i];
+                    let Some(item) = self.tolerate(Err(e), || doc.repaired_path_item(p))? else {
+                        continue;
+                    };
+                    (p, ItemHead::of(&item))
+                }
+            };
             if item.reference.is_some() {
                 self.warnings
                     .insert(format!("path `{path}` is a $ref; path-item refs are not supported"));
@@ -98,6 +142,7 @@ impl<'a> Lowerer<'a> {
             .map(|o| {
                 let mut id = names::snake(&o, "default");
                 if names::PY_RESERVED.contains(&id.as_str())
+                    || names::PY_FUTURE.contains(&id.as_str())
                     || names::TS_RESERVED.contains(&id.as_str())
                     || RESERVED_APPS.contains(&id.as_str())
                 {
@@ -141,7 +186,11 @@ impl<'a> Lowerer<'a> {
             &distinct,
             |p| doc.path_item(p),
             |path, item| {
-                let item = item?;
+                let Some(item) = self.tolerate(item, || doc.repaired_path_item(path))? else {
+                    // Nothing of it typed: its operations are skipped below.
+                    while next.next_if(|((p, ..), _)| p == path).is_some() {}
+                    return Ok(());
+                };
                 while let Some(((p, ..), _)) = next.peek()
                     && p == path
                 {

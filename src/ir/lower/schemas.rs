@@ -191,7 +191,13 @@ impl<'a> Lowerer<'a> {
             Some("boolean") => TypeRef::Boolean,
             Some("array") => TypeRef::Array(Box::new(TypeRef::Unknown)),
             Some("object") => self.map_type(hint, a.additional_properties.as_ref(), depth),
-            _ => TypeRef::Unknown,
+            // Swagger 2's upload type, still seen in converted documents.
+            Some("file") => TypeRef::Binary,
+            Some(other) => {
+                self.warnings.insert(format!("{hint}: unknown `type: {other}`; typed unknown"));
+                TypeRef::Unknown
+            }
+            None => TypeRef::Unknown,
         }
     }
 

@@ -1,8 +1,9 @@
 //! Unit tests of the lowering on small documents.
 
+use super::all_of::intersect;
 use super::operations::method_name;
 use super::{AppRule, lower};
-use crate::ir::{Api, TypeKind, TypeRef};
+use crate::ir::{Api, Literal, StringFormat, TypeKind, TypeRef};
 
 fn lower_yaml(y: &str) -> Api {
     crate::spec::read(y.as_bytes().to_vec(), "t.yaml", &|_| Err("no".into()), |d| {
@@ -155,4 +156,62 @@ fn method_names_strip_the_app() {
     assert_eq!(method_name("repos/get-content", "repos"), "get_content");
     assert_eq!(method_name("users", "users"), "users");
     assert_eq!(method_name("GetCustomers", "default"), "get_customers");
+}
+
+#[test]
+fn all_of_redeclarations_intersect() {
+    let api = lower_yaml(
+        r"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths: {}
+components:
+  schemas:
+    Base:
+      type: object
+      properties:
+        result: {type: string, enum: [success]}
+        msg: {type: string}
+        n: {type: number, nullable: true}
+    R:
+      allOf:
+        - {$ref: '#/components/schemas/Base'}
+        - additionalProperties: false
+          required: [msg]
+          properties: {result: {}, msg: {readOnly: true}, n: {type: integer}}
+",
+    );
+    let TypeKind::Object(o) = &api.types["R"].kind else { panic!() };
+    let prop = |n: &str| o.properties.iter().find(|p| p.name == n).unwrap();
+    assert_eq!(prop("result").ty, TypeRef::Literals(vec![Literal::Str("success".into())]));
+    assert_eq!(prop("msg").ty, TypeRef::String(StringFormat::Plain));
+    assert!(prop("msg").required && prop("msg").read_only);
+    assert_eq!(prop("n").ty, TypeRef::Integer);
+}
+
+#[test]
+fn intersections_narrow() {
+    use TypeRef as T;
+    let s = || T::String(StringFormat::Plain);
+    let lits = |v: &[&str]| T::Literals(v.iter().map(|s| Literal::Str((*s).into())).collect());
+    let nullable = |t: TypeRef| T::Nullable(Box::new(t));
+    for (a, b, both) in [
+        (s(), T::Unknown, s()),
+        (T::Unknown, s(), s()),
+        (nullable(s()), s(), s()),
+        (s(), nullable(s()), s()),
+        (nullable(T::Number), nullable(T::Integer), nullable(T::Integer)),
+        (lits(&["a", "b"]), lits(&["b", "c"]), lits(&["b"])),
+        (s(), lits(&["a"]), lits(&["a"])),
+        (T::String(StringFormat::Date), s(), T::String(StringFormat::Date)),
+        (T::Named("E".into()), s(), T::Named("E".into())),
+        (
+            T::Array(Box::new(T::Number)),
+            T::Array(Box::new(T::Integer)),
+            T::Array(Box::new(T::Integer)),
+        ),
+        (T::Named("A".into()), T::Named("B".into()), T::Named("B".into())),
+    ] {
+        assert_eq!(intersect(a.clone(), b.clone()), both, "{a:?} & {b:?}");
+    }
 }
