@@ -61,7 +61,8 @@ fn prism() {
     let docs = documents();
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prism");
     // One document at a time per core: each runs Prism, node and python.
-    let reports = util::parallel_map(&docs, |spec| run_document(spec, &root, &tools, &prism, &exclusions));
+    let reports =
+        util::parallel_map(&docs, |spec| run_document(spec, &root, &tools, &prism, &exclusions));
 
     let mut table = String::new();
     writeln!(
@@ -151,7 +152,9 @@ fn documents() -> Vec<PathBuf> {
     // A developer's filter: only documents whose file name contains one of
     // its comma-separated words.
     if let Some(only) = std::env::var("APIGEND_PRISM_ONLY").ok().filter(|o| !o.is_empty()) {
-        util::notice(&format!("prism: APIGEND_PRISM_ONLY={only}: the other documents are left out"));
+        util::notice(&format!(
+            "prism: APIGEND_PRISM_ONLY={only}: the other documents are left out"
+        ));
         docs.retain(|d| {
             let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             only.split(',').any(|w| name.contains(w))
@@ -204,6 +207,10 @@ struct Exclusion {
     /// When set, only Prism violations whose message contains this text are
     /// excused; a call with any other violation still fails.
     violation: Option<String>,
+    /// The call is not made at all: it crashes Prism, and every later call
+    /// of the document would fail with it.
+    #[serde(default)]
+    skip: bool,
     /// Why this is Prism's limit and not the client's defect.
     reason: String,
 }
@@ -235,6 +242,13 @@ impl Exclusions {
                 && e.flavour.as_deref().is_none_or(|f| f == flavour)
                 && e.violation.is_none()
         })
+    }
+
+    /// The index of the exclusion that says not to call this operation.
+    fn skipped(&self, document: &str, operation: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| e.skip && e.document == document && e.operation == operation)
     }
 
     /// The exclusions that together excuse every one of Prism's error
@@ -321,7 +335,7 @@ fn run_document(
         ));
         return report;
     }
-    match document_calls(spec, root, tools, prism) {
+    match document_calls(spec, root, tools, prism, exclusions, &mut report.exclusions_used) {
         Err(e) => report.failures.push(e),
         Ok(run) => {
             report.operations = run.operations;
@@ -355,7 +369,10 @@ fn document_calls(
     root: &Path,
     tools: &util::Tools,
     prism: &Path,
+    exclusions: &Exclusions,
+    used: &mut BTreeSet<usize>,
 ) -> Result<Run, String> {
+    let name = spec.file_name().expect("file name").to_string_lossy().into_owned();
     let stem = spec.file_stem().expect("file stem").to_string_lossy().into_owned();
     let dir = root.join(&stem);
     if dir.exists() {
@@ -367,7 +384,10 @@ fn document_calls(
     let config = dir.join("apigend.toml");
     let toml = util::config_toml_with_package(&spec, "out", GROUP, Languages::BOTH, Some(&package));
     std::fs::write(&config, toml).expect("write config");
-    let out = util::run_apigend(&dir, [OsStr::new("generate"), OsStr::new("--config"), config.as_os_str()]);
+    let out = util::run_apigend(
+        &dir,
+        [OsStr::new("generate"), OsStr::new("--config"), config.as_os_str()],
+    );
     if !out.status.success() {
         return Err(format!(
             "apigend generate failed ({}): {}",
@@ -377,11 +397,15 @@ fn document_calls(
     }
 
     // The same IR the binary generated from: the operations the clients have.
-    let cfg = apigend::config::load(&config).map_err(|e| format!("load {}: {e}", config.display()))?;
+    let cfg =
+        apigend::config::load(&config).map_err(|e| format!("load {}: {e}", config.display()))?;
     let api = apigend::pipeline::load_api(&cfg).map_err(|e| format!("load the document: {e}"))?;
     let document = apigend::spec::parse_value(&std::fs::read(&spec).expect("read spec"))
         .map_err(|e| format!("parse the document: {e}"))?;
-    let plan = plan_calls(&api.api, &document);
+    let skip =
+        |op: &Operation| exclusions.skipped(&name, &format!("{} {}", op.method.as_str(), op.path));
+    used.extend(api.api.operations.iter().filter_map(skip));
+    let plan = plan_calls(&api.api, &document, &|op| skip(op).is_some());
 
     let plan_json = json!({
         "auth": auth_plan(&document, &api.api),
@@ -424,8 +448,10 @@ fn document_calls(
 
     let mut results: BTreeMap<String, BTreeMap<u64, Value>> = BTreeMap::new();
     for file in [&ts_out, &py_out] {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("read {}: {e}", file.display()))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).map_err(|e| format!("read {}: {e}", file.display()))?;
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         for r in v["results"].as_array().into_iter().flatten() {
             let flavour = r["flavour"].as_str().unwrap_or("typescript").to_string();
             let id = r["id"].as_u64().unwrap_or(u64::MAX);
@@ -454,9 +480,8 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
             // errors; only errors make a request invalid.
             let violations = r["violations"].as_str().filter(|v| {
                 serde_json::from_str::<Value>(v).map_or(true, |list| {
-                    list.as_array().is_none_or(|l| {
-                        l.iter().any(|x| x["severity"].as_str() != Some("Warning"))
-                    })
+                    list.as_array()
+                        .is_none_or(|l| l.iter().any(|x| x["severity"].as_str() != Some("Warning")))
                 })
             });
             let rejected = outcome == "api_error"
@@ -494,7 +519,7 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
                 violations.unwrap_or("-"),
                 Value::Array(call.params.clone()),
                 call.body,
-                util::truncate(detail, 15).trim_end().replace('\n', "\n  "),
+                last_lines(detail, 12).replace('\n', "\n  "),
             ));
             if rejected {
                 invalid = true;
@@ -507,6 +532,12 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
         report.excluded += usize::from(excluded && !invalid && !parse);
         report.bad_examples += usize::from(bad_example && !invalid && !parse);
     }
+}
+
+/// The last `n` lines of `s`: where a traceback says what went wrong.
+fn last_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// The messages of Prism's error-severity violations: from the
@@ -532,7 +563,8 @@ fn error_violations(header: Option<&str>, body: &str) -> Vec<String> {
 /// fails the document's schema: every violation it lists is in `response`.
 fn prism_refused_its_example(status: Option<u64>, body: &str) -> bool {
     let Ok(v) = serde_json::from_str::<Value>(body) else { return false };
-    let v = if let Some(s) = v.as_str() { serde_json::from_str(s).unwrap_or(Value::Null) } else { v };
+    let v =
+        if let Some(s) = v.as_str() { serde_json::from_str(s).unwrap_or(Value::Null) } else { v };
     status == Some(500)
         && v["type"].as_str().is_some_and(|t| t.ends_with("#VIOLATIONS"))
         && v["validation"].as_array().is_some_and(|l| {
@@ -541,8 +573,10 @@ fn prism_refused_its_example(status: Option<u64>, body: &str) -> bool {
 }
 
 fn python_package(stem: &str) -> String {
-    let mut s: String =
-        stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut s: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
     s.insert_str(0, "prism_");
     s
 }
@@ -608,7 +642,10 @@ fn run_driver(mut cmd: Command, log: &Path) -> Result<(), String> {
             ));
         }
         if Instant::now() > deadline {
-            return Err(format!("driver {cmd:?} ran longer than {DRIVER_TIMEOUT:?}; see {}", log.display()));
+            return Err(format!(
+                "driver {cmd:?} ran longer than {DRIVER_TIMEOUT:?}; see {}",
+                log.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -701,7 +738,9 @@ impl Prism {
                 } else {
                     None
                 };
-                if let (Some(event), Some(tx)) = (event, ready.take()) {
+                if let Some(event) = event
+                    && let Some(tx) = ready.take()
+                {
                     let _ = tx.send(event);
                 }
             }
@@ -739,7 +778,11 @@ fn auth_plan(document: &Value, api: &Api) -> Value {
     for scheme in schemes.into_iter().flat_map(|m| m.values()) {
         let ty = scheme["type"].as_str().unwrap_or("");
         let name = scheme["name"].as_str().unwrap_or("");
-        match (ty, scheme["scheme"].as_str().map(str::to_ascii_lowercase).as_deref(), scheme["in"].as_str()) {
+        match (
+            ty,
+            scheme["scheme"].as_str().map(str::to_ascii_lowercase).as_deref(),
+            scheme["in"].as_str(),
+        ) {
             ("http", Some("basic"), _) => prefixes.push("Basic".into()),
             ("http", _, _) | ("oauth2" | "openIdConnect", _, _) => prefixes.push("Bearer".into()),
             ("apiKey", _, Some("header")) if name.eq_ignore_ascii_case("authorization") => {
@@ -785,7 +828,7 @@ fn features(op: &Operation, doc_op: &Value) -> BTreeSet<String> {
             ParamLocation::Header => "header",
             ParamLocation::Cookie => "cookie",
         };
-        f.insert(format!("{loc}"));
+        f.insert(loc.to_string());
         let mut ty = &p.ty;
         while let TypeRef::Nullable(inner) = ty {
             ty = inner;
@@ -830,13 +873,15 @@ fn doc_operation<'d>(document: &'d Value, op: &Operation) -> Option<(&'d Value, 
 
 /// Chooses the operations: greedily the one adding most features not yet
 /// covered, then evenly spread ones up to [`MIN_CALLS`]; deterministic.
-fn choose(api: &Api, document: &Value) -> Vec<usize> {
+fn choose(api: &Api, document: &Value, skip: &dyn Fn(&Operation) -> bool) -> Vec<usize> {
     let feats: Vec<BTreeSet<String>> = api
         .operations
         .iter()
         .map(|op| doc_operation(document, op).map_or_else(BTreeSet::new, |(_, o)| features(op, o)))
         .collect();
-    let mut chosen: Vec<usize> = Vec::new();
+    // Skipped operations count as chosen already, and are removed below.
+    let skipped: Vec<usize> = (0..feats.len()).filter(|&i| skip(&api.operations[i])).collect();
+    let mut chosen: Vec<usize> = skipped.clone();
     let mut covered: BTreeSet<&String> = BTreeSet::new();
     loop {
         let best = (0..feats.len())
@@ -851,7 +896,9 @@ fn choose(api: &Api, document: &Value) -> Vec<usize> {
             _ => break,
         }
     }
-    let rest: Vec<usize> = (0..feats.len()).filter(|i| !chosen.contains(i)).collect();
+    chosen.retain(|i| !skipped.contains(i));
+    let rest: Vec<usize> =
+        (0..feats.len()).filter(|i| !chosen.contains(i) && !skipped.contains(i)).collect();
     let want = MIN_CALLS.saturating_sub(chosen.len()).min(rest.len());
     for k in 0..want {
         chosen.push(rest[k * rest.len() / want]);
@@ -860,13 +907,14 @@ fn choose(api: &Api, document: &Value) -> Vec<usize> {
     chosen
 }
 
-fn plan_calls(api: &Api, document: &Value) -> Vec<Call> {
+fn plan_calls(api: &Api, document: &Value, skip: &dyn Fn(&Operation) -> bool) -> Vec<Call> {
     let ex = Examples::new(document);
-    choose(api, document)
+    choose(api, document, skip)
         .into_iter()
         .map(|i| {
             let op = &api.operations[i];
-            let (item, doc_op) = doc_operation(document, op).unwrap_or((&Value::Null, &Value::Null));
+            let (item, doc_op) =
+                doc_operation(document, op).unwrap_or((&Value::Null, &Value::Null));
             let params = op
                 .params
                 .iter()
@@ -909,7 +957,12 @@ fn plan_calls(api: &Api, document: &Value) -> Vec<Call> {
 /// A parameter's schema: the operation's declaration, else the path item's
 /// (OpenAPI 3 §4.8.10: operation parameters override path-level ones); its
 /// `schema`, or the schema of its single `content` entry.
-fn doc_param_schema(ex: &Examples<'_>, item: &Value, op: &Value, p: &apigend::ir::Param) -> Option<Value> {
+fn doc_param_schema(
+    ex: &Examples<'_>,
+    item: &Value,
+    op: &Value,
+    p: &apigend::ir::Param,
+) -> Option<Value> {
     let loc = match p.location {
         ParamLocation::Path => "path",
         ParamLocation::Query => "query",
@@ -917,13 +970,21 @@ fn doc_param_schema(ex: &Examples<'_>, item: &Value, op: &Value, p: &apigend::ir
         ParamLocation::Cookie => "cookie",
     };
     let find = |list: Option<&Value>| -> Option<Value> {
-        list?.as_array()?.iter().map(|x| ex.resolve(x)).find(|x| {
-            x.get("in").and_then(Value::as_str) == Some(loc)
-                && x.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(&p.name))
-        }).cloned()
+        list?
+            .as_array()?
+            .iter()
+            .map(|x| ex.resolve(x))
+            .find(|x| {
+                x.get("in").and_then(Value::as_str) == Some(loc)
+                    && x.get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&p.name))
+            })
+            .cloned()
     };
     let param = find(op.get("parameters")).or_else(|| find(item.get("parameters")))?;
-    param.get("schema").cloned().or_else(|| {
-        param.get("content")?.as_object()?.values().next()?.get("schema").cloned()
-    })
+    param
+        .get("schema")
+        .cloned()
+        .or_else(|| param.get("content")?.as_object()?.values().next()?.get("schema").cloned())
 }

@@ -82,7 +82,11 @@ def sentinels(value: object, location: str | None, out: dict[tuple[str | None, s
         names = [x for x in value if isinstance(x, str)]
         marks = [x for x in value if isinstance(x, _Sentinel)]
         if isinstance(value, tuple) and names and marks:
-            out[(location, names[0])] = marks[0].name
+            # `(name, value, …)`, or `(location, name, style, …, value)`.
+            if names[0] in ("path", "query", "header", "cookie") and len(names) > 1:
+                out[(names[0], names[1])] = marks[0].name
+            else:
+                out[(location, names[0])] = marks[0].name
         else:
             for v in value:
                 sentinels(v, location, out)

@@ -161,8 +161,8 @@ impl<'a> Examples<'a> {
             let from_mapping = disc.get("mapping").and_then(Value::as_object).and_then(|m| {
                 m.iter().find(|(_, to)| to.as_str() == target).map(|(k, _)| k.clone())
             });
-            let name =
-                from_mapping.or_else(|| target.and_then(|t| t.rsplit('/').next()).map(String::from));
+            let name = from_mapping
+                .or_else(|| target.and_then(|t| t.rsplit('/').next()).map(String::from));
             if let Some(name) = name {
                 obj.insert(prop.to_string(), Value::String(name));
             }
@@ -231,13 +231,13 @@ impl<'a> Examples<'a> {
             }
         }
         let min = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0);
-        if let Some(extra) = s.get("additionalProperties").filter(|a| a.is_object()) {
-            if let Some(v) = self.value(extra, depth + 1) {
-                let mut n = 1;
-                while out.is_empty() || (out.len() as u64) < min {
-                    out.insert(format!("key{n}"), v.clone());
-                    n += 1;
-                }
+        if let Some(extra) = s.get("additionalProperties").filter(|a| a.is_object())
+            && let Some(v) = self.value(extra, depth + 1)
+        {
+            let mut n = 1;
+            while out.is_empty() || (out.len() as u64) < min {
+                out.insert(format!("key{n}"), v.clone());
+                n += 1;
             }
         }
         Value::Object(out)
@@ -248,8 +248,16 @@ impl<'a> Examples<'a> {
 fn is_annotation(k: &str) -> bool {
     matches!(
         k,
-        "description" | "title" | "nullable" | "deprecated" | "example" | "examples" | "readOnly"
-            | "writeOnly" | "externalDocs" | "default"
+        "description"
+            | "title"
+            | "nullable"
+            | "deprecated"
+            | "example"
+            | "examples"
+            | "readOnly"
+            | "writeOnly"
+            | "externalDocs"
+            | "default"
     ) || k.starts_with("x-")
 }
 
@@ -348,11 +356,7 @@ fn number(s: &Value, integer: bool) -> Value {
             v -= mult;
         }
     }
-    if integer {
-        json!(v.ceil() as i64)
-    } else {
-        json!(v)
-    }
+    if integer { json!(v.ceil() as i64) } else { json!(v) }
 }
 
 /// The shortest string the regex matches, preferring letters and digits in
@@ -372,7 +376,8 @@ fn walk(hir: &Hir, out: &mut String) -> Option<()> {
             Some(())
         }
         HirKind::Class(Class::Unicode(c)) => {
-            let ranges: Vec<(char, char)> = c.ranges().iter().map(|r| (r.start(), r.end())).collect();
+            let ranges: Vec<(char, char)> =
+                c.ranges().iter().map(|r| (r.start(), r.end())).collect();
             out.push(pick_char(&ranges)?);
             Some(())
         }
