@@ -7,9 +7,20 @@
 //! is attached. A version is built under `.tmp-*` and renamed into place, so
 //! it is visible only once complete; files equal to the previous version's
 //! are hard links to it (a copy where links are not possible), so an
-//! unchanged group costs almost no disk. Rotation renames a version to
-//! `.trash-*` before deleting it, so no half-removed version is ever listed;
-//! [`Archive::clean_leftovers`] removes what a killed process left behind.
+//! unchanged group costs almost no disk (its files and its `slice.json`).
+//! Rotation renames a version to `.trash-*` before deleting it, so no
+//! half-removed version is ever listed; [`Archive::clean_leftovers`] removes
+//! what a killed process left behind, and a version that fails half-way is
+//! removed at once.
+//!
+//! Versions are ordered by `seq` in their manifest, one more than the
+//! newest's, never by their id or time: a clock set back must not make the
+//! new version the oldest (and the first one rotation removes). The id keeps
+//! the time for people.
+//!
+//! A full disk: at the limit, the oldest version goes before the new one is
+//! written, so keeping `max_versions` versions never needs room for one
+//! more.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -58,6 +69,10 @@ pub struct VersionManifest {
     /// `None` when the API did not change or there was no previous version.
     #[serde(default)]
     pub verdict: Option<String>,
+    /// Position in the archive: one more than the newest version's when it
+    /// was made. Versions written before it existed have 0 and sort by id.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// One group in a version.
@@ -172,7 +187,7 @@ impl Archive {
                 Some(Version { id, manifest })
             })
             .collect();
-        out.sort_by_key(|v| parse_id(&v.id));
+        out.sort_by_key(|v| (v.manifest.seq, parse_id(&v.id)));
         out
     }
 
@@ -204,7 +219,8 @@ impl Archive {
     ) -> Result<Option<String>, ArchiveError> {
         fs::create_dir_all(&self.dir).map_err(err(&self.dir, "create archive directory"))?;
         self.clean_leftovers()?;
-        let previous = self.latest();
+        let versions = self.versions();
+        let previous = versions.last().cloned();
         let mut groups = BTreeMap::new();
         for (name, g) in &new.groups {
             let mut outputs = BTreeMap::new();
@@ -227,6 +243,10 @@ impl Archive {
         if same_groups && groups.values().all(|g| !g.changed) {
             return Ok(None);
         }
+        // Room first. The previous version stays whatever the limit: the
+        // new one links to its files and is compared with it.
+        self.rotate_to(self.max_versions.saturating_sub(1).max(1))?;
+        let seq = versions.iter().map(|v| v.manifest.seq).max().unwrap_or(0) + 1;
         let id = self.fresh_id(now);
         let mut manifest = VersionManifest {
             tool_version: concat!("apigend ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -236,23 +256,60 @@ impl Archive {
             spec_hash: new.spec_hash.clone(),
             groups,
             verdict: None,
+            seq,
         };
         let tmp = self.dir.join(format!(".tmp-{id}-{}", std::process::id()));
-        fs::create_dir_all(&tmp).map_err(err(&tmp, "create version directory"))?;
+        if let Err(e) = self.build(&tmp, new, previous.as_ref(), &mut manifest, attach) {
+            // A partial version holds space (on a full disk, the space the
+            // next commit needs): it goes now, not at the next run.
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        let final_dir = self.dir.join(&id);
+        // The rename makes the version visible, complete.
+        if let Err(e) = fs::rename(&tmp, &final_dir) {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(err(&final_dir, "publish version")(e));
+        }
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        // Only `max_versions = 1` has one to remove here. The version is
+        // recorded either way: a failure to remove an old one is the next
+        // run's to retry, not this run's error.
+        if let Err(e) = self.rotate() {
+            tracing::warn!("archive: {e}");
+        }
+        Ok(Some(id))
+    }
+
+    /// Writes the files of a new version into `tmp`: each group's slice and
+    /// outputs (hard links to `previous` where the bytes are the same), the
+    /// attachments and the manifest.
+    fn build(
+        &self,
+        tmp: &Path,
+        new: &NewVersion,
+        previous: Option<&Version>,
+        manifest: &mut VersionManifest,
+        attach: impl FnOnce(Option<&Version>, &VersionManifest) -> (Attachments, Option<String>),
+    ) -> Result<(), ArchiveError> {
+        fs::create_dir_all(tmp).map_err(err(tmp, "create version directory"))?;
         for (name, g) in &new.groups {
             let gdir = tmp.join(name);
             fs::create_dir_all(&gdir).map_err(err(&gdir, "create group directory"))?;
-            write_file(&gdir.join("slice.json"), g.slice.as_bytes())?;
+            let prev_slice = previous.map(|p| self.dir.join(&p.id).join(name).join("slice.json"));
+            link_or_write(prev_slice.as_deref(), &gdir.join("slice.json"), g.slice.as_bytes())?;
             let Some(entry) = manifest.groups.get(name) else { continue };
             for (lang, out) in &entry.outputs {
-                let src_dir = &g.outputs[lang];
+                let Some(src_dir) = g.outputs.get(lang) else { continue };
                 for (rel, hash) in &out.files {
                     let Ok(relp) = check_relative(rel) else { continue };
                     let target = gdir.join(lang).join(&relp);
                     if let Some(parent) = target.parent() {
                         fs::create_dir_all(parent).map_err(err(parent, "create directory"))?;
                     }
-                    let prev_file = previous.as_ref().and_then(|p| {
+                    let prev_file = previous.and_then(|p| {
                         let pe = p.manifest.groups.get(name)?.outputs.get(lang)?;
                         (pe.files.get(rel) == Some(hash))
                             .then(|| self.dir.join(&p.id).join(name).join(lang).join(&relp))
@@ -271,21 +328,13 @@ impl Archive {
                 }
             }
         }
-        let (attachments, verdict) = attach(previous.as_ref(), &manifest);
+        let (attachments, verdict) = attach(previous, manifest);
         manifest.verdict = verdict;
         for (name, contents) in &attachments {
             write_file(&tmp.join(name), contents.as_bytes())?;
         }
         let mbytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-        write_file(&tmp.join("manifest.json"), &mbytes)?;
-        let final_dir = self.dir.join(&id);
-        // The rename makes the version visible, complete.
-        fs::rename(&tmp, &final_dir).map_err(err(&final_dir, "publish version"))?;
-        if let Ok(d) = fs::File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
-        self.rotate()?;
-        Ok(Some(id))
+        write_file(&tmp.join("manifest.json"), &mbytes)
     }
 
     /// Keeps the newest `max_versions` versions.
@@ -293,8 +342,13 @@ impl Archive {
     /// # Errors
     /// When an old version cannot be removed.
     pub fn rotate(&self) -> Result<(), ArchiveError> {
+        self.rotate_to(self.max_versions.max(1))
+    }
+
+    /// Keeps the newest `keep` versions.
+    fn rotate_to(&self, keep: usize) -> Result<(), ArchiveError> {
         let versions = self.versions();
-        let extra = versions.len().saturating_sub(self.max_versions.max(1));
+        let extra = versions.len().saturating_sub(keep);
         for v in versions.iter().take(extra) {
             let from = self.dir.join(&v.id);
             let trash = self.dir.join(format!(".trash-{}", v.id));
@@ -350,6 +404,19 @@ impl Archive {
         }
         Ok(files)
     }
+}
+
+/// Writes `bytes` to `target`, as a hard link to `previous` when that file
+/// holds the same bytes (sizes are compared before contents).
+fn link_or_write(previous: Option<&Path>, target: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    if let Some(prev) = previous
+        && fs::metadata(prev).is_ok_and(|m| m.len() == bytes.len() as u64)
+        && fs::read(prev).is_ok_and(|b| b == bytes)
+        && fs::hard_link(prev, target).is_ok()
+    {
+        return Ok(());
+    }
+    write_file(target, bytes)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
@@ -487,6 +554,88 @@ mod tests {
         f.archive.clean_leftovers().unwrap();
         assert!(!f.archive.dir.join(".tmp-2026-11-29_12-00-00-1").exists());
         assert!(!f.archive.dir.join(".trash-2026-11-29_11-00-00").exists());
+    }
+
+    /// Issue 14: a clock set back does not make the new version the
+    /// oldest. Versions are ordered by their sequence number: each one
+    /// recorded is the latest, survives rotation, and exists under the id
+    /// returned.
+    #[test]
+    fn a_clock_set_back_still_makes_the_newest_version() {
+        let f = fixture(2);
+        let a = publish(&f, "a", &[("x.ts", "0")], "f0");
+        for (i, s) in [30, 10, 5, 5].into_iter().enumerate() {
+            publish(&f, "a", &[("x.ts", &i.to_string())], &format!("f{i}"));
+            let v = version(&f, &[("a", a.clone())], &format!("s{i}"));
+            let id = f.archive.record(&v, at(s), none).unwrap().unwrap();
+            assert!(f.archive.path_of(&id).join("manifest.json").is_file(), "{id} was removed");
+            assert_eq!(f.archive.latest().unwrap().id, id);
+        }
+        let ids: Vec<String> = f.archive.versions().into_iter().map(|v| v.id).collect();
+        assert_eq!(ids, ["2026-11-29_12-00-05", "2026-11-29_12-00-05-2"]);
+        let seqs: Vec<u64> = f.archive.versions().iter().map(|v| v.manifest.seq).collect();
+        assert_eq!(seqs, [3, 4]);
+    }
+
+    /// Issue 14: a version whose slice did not change links the previous
+    /// version's `slice.json` instead of writing it again.
+    #[test]
+    fn an_unchanged_slice_is_a_hard_link() {
+        use std::os::unix::fs::MetadataExt as _;
+        let f = fixture(5);
+        let a = publish(&f, "a", &[("x.ts", "1")], "f1");
+        let b = publish(&f, "b", &[("y.ts", "1")], "g1");
+        let mut v = version(&f, &[("a", a.clone()), ("b", b.clone())], "s1");
+        let first = f.archive.record(&v, at(0), none).unwrap().unwrap();
+        publish(&f, "b", &[("y.ts", "2")], "g2");
+        v.spec_hash = "s2".into();
+        v.groups.get_mut("b").unwrap().slice = "{\"changed\": true}".into();
+        let second = f.archive.record(&v, at(1), none).unwrap().unwrap();
+        let ino = |id: &str, g: &str| {
+            fs::metadata(f.archive.path_of(id).join(g).join("slice.json")).unwrap().ino()
+        };
+        assert_eq!(ino(&first, "a"), ino(&second, "a"), "unchanged slice not linked");
+        assert_ne!(ino(&first, "b"), ino(&second, "b"));
+        let b2 = fs::read_to_string(f.archive.path_of(&second).join("b/slice.json")).unwrap();
+        assert_eq!(b2, "{\"changed\": true}");
+    }
+
+    /// Issue 14: at the limit the oldest version goes before the new one is
+    /// written (keeping N versions needs no room for N+1), and a version
+    /// that fails half-way leaves nothing behind.
+    #[test]
+    fn rotation_comes_first_and_a_failed_version_leaves_nothing() {
+        let f = fixture(2);
+        let a = publish(&f, "a", &[("x.ts", "0")], "f0");
+        for i in 0..2u32 {
+            publish(&f, "a", &[("x.ts", &i.to_string())], &format!("f{i}"));
+            let v = version(&f, &[("a", a.clone())], &format!("s{i}"));
+            f.archive.record(&v, at(i), none).unwrap().unwrap();
+        }
+        let seen = std::cell::Cell::new(0);
+        publish(&f, "a", &[("x.ts", "2")], "f2");
+        let v = version(&f, &[("a", a.clone())], "s2");
+        f.archive
+            .record(&v, at(2), |_, _| {
+                seen.set(f.archive.versions().len());
+                (Attachments::new(), None)
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(seen.get(), 1, "versions on disk while the new one was written");
+        assert_eq!(f.archive.versions().len(), 2);
+        // A generated file gone from the output: the version cannot be made.
+        publish(&f, "a", &[("x.ts", "3"), ("y.ts", "3")], "f3");
+        fs::remove_file(a.join("y.ts")).unwrap();
+        let v = version(&f, &[("a", a.clone())], "s3");
+        let e = f.archive.record(&v, at(3), none).unwrap_err();
+        assert!(e.to_string().contains("y.ts"), "{e}");
+        let left: Vec<String> = fs::read_dir(&f.archive.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "partial version left: {left:?}");
     }
 
     #[test]

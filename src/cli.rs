@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::config;
+use crate::daemon::{Writer, take_writer_lock};
 use crate::diff::Level;
 use crate::diff::cli::Format;
 use crate::pipeline::{self, Outcome, RunReport};
-use crate::status::{InstanceLock, LockError, RuntimePaths};
 
 /// Keeps typed TypeScript and Python API clients in step with an OpenAPI
 /// schema.
@@ -47,6 +47,11 @@ pub enum Command {
         /// Only these groups (comma-separated or repeated).
         #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
         groups: Vec<String>,
+        /// Replace files in the output directories that apigend did not
+        /// write, to take a folder over on purpose (once; later runs know
+        /// the files as apigend's).
+        #[arg(long)]
+        adopt: bool,
     },
     /// Exit non-zero when the committed output is stale against the spec
     /// (like `cargo fmt --check`), or when the API changed at or above
@@ -115,42 +120,89 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("apigend: {msg}");
+            // Through the logger in JSON, so every line a service manager
+            // collects parses (the lock refusal included).
+            if cli.log_format == LogFormat::Json {
+                tracing::error!("{msg}");
+            } else {
+                eprintln!("apigend: {msg}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
+/// How human-format log lines look where they go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanStyle {
+    /// ANSI colours.
+    pub ansi: bool,
+    /// A timestamp in front of each line.
+    pub time: bool,
+}
+
+/// Colour only on a terminal (a log file or a pipe gets plain text).
+/// Timestamps only where nothing else adds them: a terminal needs none,
+/// and journald stamps each line itself (systemd sets `JOURNAL_STREAM` when
+/// stderr goes to the journal); launchd writes stderr to its
+/// `StandardErrorPath` file as is, so there (and in any other log file)
+/// apigend stamps the lines.
+#[must_use]
+pub fn human_style(
+    stderr_is_terminal: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> HumanStyle {
+    let journald = env("JOURNAL_STREAM").is_some_and(|v| !v.is_empty());
+    let launchd = env("XPC_SERVICE_NAME").is_some_and(|v| !v.is_empty() && v != "0");
+    HumanStyle { ansi: stderr_is_terminal, time: launchd || !(stderr_is_terminal || journald) }
+}
+
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let style = human_style(std::io::stderr().is_terminal(), |k| std::env::var_os(k));
     let _ = match format {
-        LogFormat::Human => builder.with_target(false).without_time().try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human if style.time => {
+            builder.with_target(false).with_ansi(style.ansi).try_init()
+        }
+        LogFormat::Human => {
+            builder.with_target(false).with_ansi(style.ansi).without_time().try_init()
+        }
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
     };
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, String> {
     match &cli.command {
-        Command::Generate { groups } => {
-            let cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
-            // The daemon's lock: a generate beside a running daemon would
-            // write the same output at the same time, so hand the run over.
-            let _lock = match RuntimePaths::for_config(&cli.config)
-                .map(|p| InstanceLock::try_acquire(&p))
-            {
-                Ok(Ok(lock)) => Some(lock),
-                Ok(Err(LockError::Held(pid))) => {
-                    eprintln!(
-                        "apigend: a daemon{} is watching this project; asking it to regenerate",
-                        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
-                    );
-                    return crate::daemon::regen(&cli.config, groups, true);
+        Command::Generate { groups, adopt } => {
+            let mut cfg = config::load(&cli.config).map_err(|e| e.to_string())?;
+            cfg.adopt |= *adopt;
+            // An unknown group writes nothing, not even the lock.
+            pipeline::select_groups(&cfg, groups).map_err(|e| e.to_string())?;
+            // One writer per project: a daemon gets the run handed over,
+            // another one-shot writer is waited for.
+            let _lock = match take_writer_lock(&cfg, "generate")? {
+                Writer::Lock(lock) => lock,
+                Writer::Daemon(h, _) if *adopt => {
+                    // The daemon runs with its own config: it would not
+                    // adopt, and the run would fail on the same files.
+                    return Err(format!(
+                        "{}: {} is watching this project, and `--adopt` cannot be handed \
+                         to it; set `adopt = true` in the config and reload it (SIGHUP), or stop \
+                         the daemon and run `apigend generate --adopt`",
+                        cli.config.display(),
+                        h.describe()
+                    ));
                 }
-                // No usable runtime directory: nothing can be racing us
-                // through it either.
-                Ok(Err(LockError::Io(_))) | Err(_) => None,
+                Writer::Daemon(h, socket) => {
+                    tracing::info!(
+                        "{} is watching this project; asking it to regenerate",
+                        h.describe()
+                    );
+                    return crate::daemon::regen_via(&socket, groups, true);
+                }
             };
             let report = pipeline::run(&cfg, groups, "generate").map_err(|e| e.to_string())?;
             print_report(&report);
@@ -173,7 +225,18 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
                 ArchiveCommand::List => commands::archive_list(&cfg)?,
                 ArchiveCommand::Show { version } => commands::archive_show(&cfg, version)?,
                 ArchiveCommand::Restore { version, groups } => {
-                    commands::archive_restore(&cfg, version, groups)?
+                    match take_writer_lock(&cfg, "archive restore")? {
+                        Writer::Lock(_lock) => commands::archive_restore(&cfg, version, groups)?,
+                        // The daemon restores between its runs and keeps
+                        // the restored version as its baseline.
+                        Writer::Daemon(h, socket) => {
+                            tracing::info!(
+                                "{} is watching this project; handing the restore to it",
+                                h.describe()
+                            );
+                            crate::daemon::restore_via(&socket, version, groups)?
+                        }
+                    }
                 }
             };
             print!("{text}");
@@ -209,13 +272,38 @@ fn print_report(r: &RunReport) {
                 s.deleted.len(),
                 j.dir.display()
             ),
-            Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
+            Outcome::Failed(e) => tracing::error!("{what}: {e}"),
         }
+    }
+    // The run's API changes, after the per-group lines.
+    for c in &r.changes {
+        c.log();
     }
     if let Some(id) = &r.archived {
         println!("archived as version {id}");
     }
     if let Some(e) = &r.archive_error {
-        eprintln!("apigend: archive: {e}");
+        tracing::warn!("archive: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_style_follows_where_stderr_goes() {
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| OsString::from(*v))
+        };
+        let terminal = human_style(true, env(&[]));
+        assert_eq!(terminal, HumanStyle { ansi: true, time: false });
+        let file = human_style(false, env(&[]));
+        assert_eq!(file, HumanStyle { ansi: false, time: true }, "a log file: stamped, no colour");
+        let journal = human_style(false, env(&[("JOURNAL_STREAM", "8:12345")]));
+        assert_eq!(journal, HumanStyle { ansi: false, time: false }, "journald stamps itself");
+        let launchd = human_style(false, env(&[("XPC_SERVICE_NAME", "com.apigend.p")]));
+        assert_eq!(launchd, HumanStyle { ansi: false, time: true }, "launchd does not");
     }
 }

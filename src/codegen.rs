@@ -6,6 +6,7 @@
 //! `askama_templates/` are compiled into the binary.
 
 pub mod filters;
+pub mod package;
 pub mod python;
 pub mod typescript;
 

@@ -118,8 +118,9 @@ pub fn archive_restore(cfg: &Config, id: &str, only: &[String]) -> Result<String
                     v.manifest.groups.get(&g.name).and_then(|e| e.outputs.get(lang))
             {
                 let files = archive.read_output(&v, &g.name, lang).map_err(|e| e.to_string())?;
-                let stats =
-                    output::commit(dir, &files, &entry.fingerprint).map_err(|e| e.to_string())?;
+                let options = output::CommitOptions { adopt: cfg.adopt };
+                let stats = output::commit_with(dir, &files, &entry.fingerprint, options)
+                    .map_err(|e| e.to_string())?;
                 let _ = writeln!(
                     out,
                     "{}/{lang}: restored from {} ({} written, {} unchanged, {} removed)",
@@ -147,11 +148,15 @@ pub fn archive_restore(cfg: &Config, id: &str, only: &[String]) -> Result<String
         spec_hash: v.manifest.spec_hash.clone(),
         groups,
     };
+    let mut changes = Vec::new();
     let recorded = archive
         .record(&new, chrono::Utc::now(), |prev, manifest| {
-            crate::report::attach(&archive, prev, manifest, &new)
+            crate::report::attach(&archive, prev, manifest, &new, &mut changes)
         })
         .map_err(|e| e.to_string())?;
+    for c in &changes {
+        let _ = writeln!(out, "{}", c.line);
+    }
     if let Some(id) = recorded {
         let _ = writeln!(out, "recorded the restore as version {id}");
     }

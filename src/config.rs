@@ -41,6 +41,12 @@ pub struct RawConfig {
     /// Which clients to generate.
     #[serde(default)]
     pub languages: RawLanguages,
+    /// Options of the TypeScript clients.
+    #[serde(default)]
+    pub typescript: RawTypeScript,
+    /// Options of the Python clients.
+    #[serde(default)]
+    pub python: RawPython,
     /// The groups; one group `api` with every app when absent.
     #[serde(default)]
     pub groups: Vec<RawGroup>,
@@ -50,6 +56,11 @@ pub struct RawConfig {
     /// The version archive.
     #[serde(default)]
     pub archive: RawArchive,
+    /// Let a commit replace files in the output directories that apigend
+    /// did not write (not in its manifest), to take over a folder on
+    /// purpose.
+    #[serde(default)]
+    pub adopt: bool,
 }
 
 fn default_output_dir() -> String {
@@ -121,6 +132,24 @@ fn yes() -> bool {
     true
 }
 
+/// `[typescript]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTypeScript {
+    /// Write a `package.json` beside each TypeScript client.
+    #[serde(default)]
+    pub package: bool,
+}
+
+/// `[python]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPython {
+    /// Write a `pyproject.toml` beside each Python package.
+    #[serde(default)]
+    pub package: bool,
+}
+
 /// `[[groups]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +172,9 @@ pub struct RawGroup {
     pub python_output: Option<String>,
     /// Python import name (default: the group name made an identifier).
     pub python_package: Option<String>,
+    /// npm package name, with `[typescript] package = true` (default:
+    /// `@<title>/<group>`, the title being the document's).
+    pub package_name: Option<String>,
 }
 
 /// `[watch]`.
@@ -247,12 +279,18 @@ pub struct Config {
     pub typescript: bool,
     /// Generate Python.
     pub python: bool,
+    /// Write `package.json` beside the TypeScript clients.
+    pub typescript_package: bool,
+    /// Write `pyproject.toml` beside the Python clients.
+    pub python_package_files: bool,
     /// Groups in file order.
     pub groups: Vec<Group>,
     /// Watcher settings.
     pub watch: Watch,
     /// Archive settings; `None` when disabled.
     pub archive: Option<Archive>,
+    /// Replace files apigend did not write (`adopt`, or `generate --adopt`).
+    pub adopt: bool,
 }
 
 /// Where the spec comes from.
@@ -303,6 +341,8 @@ pub struct Group {
     pub python_output: PathBuf,
     /// Python import name.
     pub python_package: String,
+    /// npm package name as configured; `None` takes the default.
+    pub package_name: Option<String>,
 }
 
 impl Group {
@@ -339,8 +379,18 @@ pub struct Archive {
 
 /// Top-level keys, so the environment can only reach real config keys and
 /// other `APIGEND_*` variables (used by tools and tests) are left alone.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["output_dir", "spec", "apps", "languages", "groups", "watch", "archive"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "output_dir",
+    "spec",
+    "apps",
+    "languages",
+    "typescript",
+    "python",
+    "groups",
+    "watch",
+    "archive",
+    "adopt",
+];
 
 /// Reads and validates a config file, with `APIGEND_*` environment overrides.
 ///
@@ -437,6 +487,15 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         Ok(normalise(&root.join(p)))
     };
     let output_dir = rel("output_dir", &raw.output_dir)?;
+    if output_dir.parent().is_none() || (root.starts_with(&output_dir) && output_dir != root) {
+        return Err(format!(
+            "`output_dir` = `{}` is {}, which holds the project ({}); give a directory of its own, \
+             like \"openapi\"",
+            raw.output_dir,
+            output_dir.display(),
+            root.display()
+        ));
+    }
 
     let spec = &raw.spec;
     if spec.path.is_none() && spec.url.is_none() {
@@ -494,6 +553,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
             typescript_output: None,
             python_output: None,
             python_package: None,
+            package_name: None,
         }]
     } else {
         raw.groups
@@ -541,6 +601,14 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
                 if names::PY_KEYWORDS.contains(&p.as_str()) { format!("{p}_") } else { p }
             }
         };
+        if let Some(n) = &g.package_name
+            && !crate::codegen::package::is_npm_name(n)
+        {
+            return Err(format!(
+                "`{key}.package_name` = `{n}` is not a valid npm package name: use lowercase \
+                 letters, digits, `-`, `.` and `_`, optionally scoped as `@scope/name`"
+            ));
+        }
         let group_dir = output_dir.join(&g.name);
         groups.push(Group {
             typescript_output: match &g.typescript_output {
@@ -552,6 +620,7 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
                 None => group_dir.join("python"),
             },
             python_package: package,
+            package_name: g.package_name,
             matcher,
             name: g.name,
             apps: g.apps,
@@ -605,7 +674,16 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         None
     };
 
+    check_directories(
+        root,
+        &groups,
+        raw.languages.typescript,
+        raw.languages.python,
+        archive.as_ref(),
+    )?;
+
     Ok(Config {
+        adopt: raw.adopt,
         file,
         root: root.to_path_buf(),
         output_dir,
@@ -613,10 +691,69 @@ fn validate(raw: RawConfig, file: PathBuf, root: &Path) -> Result<Config, String
         apps_by,
         typescript: raw.languages.typescript,
         python: raw.languages.python,
+        typescript_package: raw.typescript.package,
+        python_package_files: raw.python.package,
         groups,
         watch,
         archive,
     })
+}
+
+/// Every directory apigend writes (each group's output per enabled
+/// language, and the archive) must be its own: two on one directory, or one
+/// inside another, would have one commit delete or claim the other's files
+/// (a group named `archive` lands in the default archive directory). None
+/// may hold the project itself. The error names both sides.
+fn check_directories(
+    root: &Path,
+    groups: &[Group],
+    typescript: bool,
+    python: bool,
+    archive: Option<&Archive>,
+) -> Result<(), String> {
+    let mut dirs: Vec<(String, &Path)> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        if typescript {
+            let what = format!("the TypeScript output of group `{}` (`groups[{i}]`)", g.name);
+            dirs.push((what, &g.typescript_output));
+        }
+        if python {
+            let what = format!("the Python output of group `{}` (`groups[{i}]`)", g.name);
+            dirs.push((what, &g.python_output));
+        }
+    }
+    if let Some(a) = archive {
+        dirs.push(("the archive (`archive.dir`)".to_string(), &a.dir));
+    }
+    for (what, d) in &dirs {
+        if root.starts_with(d) {
+            return Err(format!(
+                "{what} is {}, which holds the project ({}); give it a directory of its own",
+                d.display(),
+                root.display()
+            ));
+        }
+    }
+    for (i, (wa, a)) in dirs.iter().enumerate() {
+        for (wb, b) in &dirs[i + 1..] {
+            let relation = if a == b {
+                "is the same directory as"
+            } else if b.starts_with(a) {
+                "contains"
+            } else if a.starts_with(b) {
+                "is inside"
+            } else {
+                continue;
+            };
+            return Err(format!(
+                "{wa} ({}) {relation} {wb} ({}); give each its own directory, not nested in \
+                 another",
+                a.display(),
+                b.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Removes `.` and folds `..` lexically, so paths in messages and
@@ -682,6 +819,58 @@ mod tests {
             load_str("[spec]\npath = \"x\"\n[[groups]]\nname = \"../x\"\napps = [\"*\"]\n", &[])
                 .unwrap_err();
         assert!(e.message.contains("groups[0].name"), "{e}");
+    }
+
+    /// Issue 14: directories that cannot work are refused, naming both
+    /// sides: outputs on one directory or nested, a group whose output lands
+    /// in the archive, an output or `output_dir` that holds the project.
+    #[test]
+    fn overlapping_or_nested_directories_are_refused() {
+        let g = |name: &str, extra: &str| {
+            format!("[[groups]]\nname = \"{name}\"\napps = [\"*\"]\n{extra}")
+        };
+        let cases = [
+            (
+                g("a", "typescript_output = \"x\"\n") + &g("b", "typescript_output = \"x\"\n"),
+                &["group `a`", "is the same directory as", "group `b`"][..],
+            ),
+            (
+                g("a", "typescript_output = \"x\"\npython_output = \"x/py\"\n"),
+                &["TypeScript output of group `a`", "contains", "Python output of group `a`"],
+            ),
+            (
+                g("a", "typescript_output = \"x/ts\"\n") + &g("b", "python_output = \"x\"\n"),
+                &["TypeScript output of group `a`", "is inside", "Python output of group `b`"],
+            ),
+            (g("archive", ""), &["group `archive`", "is inside", "`archive.dir`"]),
+            (g("a", "typescript_output = \"..\"\n"), &["group `a`", "holds the project"]),
+            (g("a", "python_output = \".\"\n"), &["group `a`", "holds the project"]),
+            (
+                "[archive]\ndir = \"openapi/api\"\n".to_string(),
+                &["group `api`", "is inside", "`archive.dir`"],
+            ),
+        ];
+        for (extra, expect) in cases {
+            let e = load_str(&format!("[spec]\npath = \"x\"\n{extra}"), &[]).unwrap_err();
+            for x in expect {
+                assert!(e.message.contains(x), "{extra}: `{x}` missing from: {e}");
+            }
+        }
+        for out in ["/", "..", "../.."] {
+            let e = load_str(&format!("output_dir = \"{out}\"\n[spec]\npath = \"x\"\n"), &[])
+                .unwrap_err();
+            assert!(e.message.contains("`output_dir`") && e.message.contains("holds the project"));
+        }
+        // A language that is off has no directory to collide.
+        load_str(
+            &format!(
+                "[spec]\npath = \"x\"\n[languages]\npython = false\n{}",
+                g("a", "typescript_output = \"x\"\npython_output = \"x\"\n")
+            ),
+            &[],
+        )
+        .unwrap();
+        load_str("output_dir = \".\"\n[spec]\npath = \"x\"\n", &[]).unwrap();
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `apigend watch`: the daemon loop, and `apigend regen`, its client.
+//! `apigend watch`: the daemon loop (its clients are in `daemon/client.rs`).
 //!
 //! One tokio task (a current-thread runtime) owns all state: the config,
 //! the watcher, the debouncer, the content ledger and the status. Runs go
@@ -12,8 +12,14 @@
 //! follow-up. A rescan or overflow regenerates everything (fingerprints keep
 //! that cheap). SIGHUP swaps the config, keeping the old one when the new one
 //! is invalid. SIGTERM/SIGINT stop taking batches, let a commit in flight
-//! finish (a run still obtaining its spec has written nothing and is simply
-//! abandoned), and exit 0; a second SIGINT exits at once.
+//! finish (a run still obtaining its spec has written nothing and is
+//! abandoned, its spec command's process group killed), and exit 0; a
+//! second SIGINT exits at once.
+//!
+//! The daemon holds the project lock (`lock`) for its life; `generate`,
+//! `regen` and `archive restore` find its socket there and hand their work
+//! over. A restore runs as a job between runs, and the groups it restored
+//! are left alone until their slice changes.
 //!
 //! Errors come in two tiers (STYLE rule 12): [`DaemonError`] (bad config at
 //! start, the lock held, the watcher or socket failing) ends the process
@@ -22,10 +28,9 @@
 //! in the status file, and the loop goes on with the last good output in
 //! place.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -37,14 +42,17 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{self, Config};
+use crate::lock::{Holder, LockError, ProjectLock};
+use crate::obtain;
 use crate::output;
 use crate::pipeline::{self, Outcome, RunError, RunReport};
 use crate::spec::PieceCache;
-use crate::status::{
-    ErrorRecord, GroupStatus, InstanceLock, LockError, RunSummary, RuntimePaths, State, Status,
-    unix_now,
-};
+use crate::status::{ErrorRecord, GroupStatus, RunSummary, RuntimePaths, State, Status, unix_now};
 use crate::watch::{Batch, Debouncer, Plan, Source, SpecEvent, Trigger, WatchError};
+
+mod client;
+use client::WRITER_WAIT_MARGIN;
+pub use client::{Writer, regen, regen_via, restore_via, take_writer_lock};
 
 /// Room for this many events between the watcher thread and the loop; past
 /// it the source sets its rescan flag instead of dropping events.
@@ -58,16 +66,25 @@ pub enum DaemonError {
     /// The config cannot be used at start.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    /// Another daemon runs for this config.
+    /// Another process holds the project lock.
     #[error(
-        "{config}: another apigend daemon{} is already watching this project; stop it first, or ask it to regenerate with `apigend regen`",
-        .pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+        "{config}: {holder} already holds this project's lock ({lock}), so another apigend daemon is already watching this project, or a one-shot run is writing it; stop it first, or ask the daemon to regenerate with `apigend regen`"
     )]
     Locked {
         /// The config file.
         config: String,
-        /// The holder, if known.
-        pid: Option<u32>,
+        /// Who holds it, described.
+        holder: String,
+        /// The lock file.
+        lock: String,
+    },
+    /// The project directory was removed and re-created under the daemon.
+    #[error(
+        "{dir}: the project directory was removed and re-created (a fresh clone?); exiting so the service manager starts apigend again on what is there now"
+    )]
+    ProjectReplaced {
+        /// The config file's directory.
+        dir: String,
     },
     /// The watcher cannot start.
     #[error(transparent)]
@@ -87,8 +104,11 @@ pub fn watch(config_path: &Path) -> Result<(), DaemonError> {
         .build()
         .map_err(|e| DaemonError::Runtime(format!("cannot start the async runtime: {e}")))?;
     let result = rt.block_on(run_daemon(config_path));
-    // A run abandoned at shutdown may still be blocked in its spec command;
-    // do not wait for it (it has written nothing).
+    // A run abandoned at shutdown may still be blocked in its spec command:
+    // kill the command's whole process group (nothing of it may outlive the
+    // daemon and write the spec later), and do not wait for the run's
+    // thread (it has written nothing).
+    obtain::process_group::kill_all();
     rt.shutdown_background();
     result
 }
@@ -101,12 +121,52 @@ const ABANDONED: u8 = 2;
 
 /// What a run's thread hands back.
 enum JobOutcome {
-    Done { report: RunReport, before: HashMap<PathBuf, String> },
+    Done {
+        report: RunReport,
+        before: HashMap<PathBuf, String>,
+        /// Groups left at their restored version.
+        kept: Vec<String>,
+        /// The document's dangling `$ref` warnings.
+        dangling: BTreeSet<String>,
+    },
     Failed(RunError),
+    /// The document has dangling `$ref`s the last good one did not have:
+    /// likely a save read half-written. Nothing was written.
+    Suspect {
+        /// The document's hash (the same bytes again are taken as meant).
+        hash: String,
+        /// The new dangling refs.
+        new: Vec<String>,
+    },
+    /// An `archive restore` handed over by the CLI: its text or error.
+    Restored(Result<String, String>),
     Abandoned,
 }
 
+/// What a run must respect from the daemon's memory of earlier runs.
+#[derive(Clone, Default)]
+struct Guard {
+    /// Output dirs holding a restored version → the fingerprint of their
+    /// slice when it was restored. Such a group is left alone until its
+    /// slice changes or a request names it.
+    pinned: BTreeMap<PathBuf, String>,
+    /// Dangling `$ref` warnings of the last generated document (`None`
+    /// before the first).
+    dangling: Option<BTreeSet<String>>,
+    /// The hash of a document already refused as half-written once.
+    suspect: Option<String>,
+}
+
+/// An `archive restore` waiting for its turn.
+struct RestoreRequest {
+    version: String,
+    groups: Vec<String>,
+    reply: oneshot::Sender<Reply>,
+}
+
 struct Job {
+    /// The restore this job is, with its reply; `None` for a run.
+    restore: Option<(RestoreRequest, Vec<String>)>,
     number: u64,
     batch: Batch,
     trigger: String,
@@ -123,6 +183,9 @@ struct Request {
     groups: Vec<String>,
     #[serde(default)]
     wait: bool,
+    /// `restore`: the archive version.
+    #[serde(default)]
+    version: Option<String>,
 }
 
 /// The answer: queued, or the result of the run that covered the request.
@@ -135,9 +198,24 @@ struct Reply {
     run: Option<RunSummary>,
     #[serde(default)]
     error: Option<String>,
+    /// What a handed-over command prints (`restore`).
+    #[serde(default)]
+    text: Option<String>,
 }
 
 struct Daemon {
+    /// The project lock, held for the daemon's life.
+    lock: ProjectLock,
+    holder: Holder,
+    /// The config file's directory and its identity at start: a fresh clone
+    /// in its place is a new project (see [`Daemon::check_ground`]).
+    project_dir: PathBuf,
+    project_id: Option<(u64, u64)>,
+    project_gone: bool,
+    /// Per output dir, the fingerprint of the slice the last run saw.
+    fingerprints: HashMap<PathBuf, String>,
+    guard: Guard,
+    restores: VecDeque<RestoreRequest>,
     config_path: PathBuf,
     cfg: Arc<Config>,
     paths: RuntimePaths,
@@ -165,13 +243,50 @@ struct Daemon {
 async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
     let cfg = config::load(config_path)?;
     let paths = RuntimePaths::for_config(&cfg.file).map_err(DaemonError::Runtime)?;
-    let _lock = match InstanceLock::try_acquire(&paths) {
+    paths.create().map_err(DaemonError::Runtime)?;
+    let holder = Holder {
+        socket: Some(paths.socket.clone()),
+        status: Some(paths.status.clone()),
+        ..Holder::me("daemon")
+    };
+    // Another daemon: refuse at once. A one-shot writer (`generate` from
+    // cron): wait for it, as `generate` would.
+    let mut told = None;
+    let wait = cfg.spec.timeout + WRITER_WAIT_MARGIN;
+    let lock = ProjectLock::acquire(&cfg, &holder, wait, |h| {
+        if h.is_some_and(|h| h.what == "daemon") {
+            return false;
+        }
+        if told.as_ref() != Some(&h.cloned()) {
+            let who = h.map_or_else(|| "another apigend process".into(), Holder::describe);
+            tracing::warn!(
+                "{who} is writing this project; waiting up to {}s for it to finish",
+                wait.as_secs()
+            );
+            told = Some(h.cloned());
+        }
+        true
+    });
+    let lock = match lock {
         Ok(l) => l,
-        Err(LockError::Held(pid)) => {
-            return Err(DaemonError::Locked { config: cfg.file.display().to_string(), pid });
+        Err(LockError::Held(h)) => {
+            return Err(DaemonError::Locked {
+                config: cfg.file.display().to_string(),
+                holder: h.map_or_else(|| "another apigend process".into(), |h| h.describe()),
+                lock: crate::lock::path_of(&cfg).display().to_string(),
+            });
         }
         Err(LockError::Io(e)) => return Err(DaemonError::Runtime(e)),
     };
+    // The config's directory, absolute (`--config apigend.toml` gives a
+    // bare file name).
+    let project_dir = cfg
+        .file
+        .canonicalize()
+        .ok()
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| cfg.root.clone());
+    let project_id = dir_identity(&project_dir);
     // We hold the lock, so a socket file left behind is stale.
     let _ = std::fs::remove_file(&paths.socket);
     let listener = UnixListener::bind(&paths.socket).map_err(|e| {
@@ -210,8 +325,17 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
         last_run: None,
         groups: BTreeMap::new(),
         last_error: None,
+        past_errors: Vec::new(),
     };
     let mut d = Daemon {
+        lock,
+        holder,
+        project_dir,
+        project_id,
+        project_gone: false,
+        fingerprints: HashMap::new(),
+        guard: Guard::default(),
+        restores: VecDeque::new(),
         config_path: config_path.to_path_buf(),
         debouncer: Debouncer::for_window(cfg.watch.debounce),
         cfg: Arc::new(cfg),
@@ -234,6 +358,8 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
     d.debouncer
         .push(Trigger::Now { reason: "startup".into(), groups: Vec::new(), ticket: None }, now);
 
+    let mut ground = tokio::time::interval(GROUND_CHECK);
+    ground.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         d.maybe_start_run();
         if d.stopping && d.job.is_none() {
@@ -254,11 +380,22 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
             _ = sigint.recv() => {
                 if d.stopping {
                     tracing::warn!("second SIGINT: exiting at once (an interrupted commit is finished on the next start)");
+                    obtain::process_group::kill_all();
                     std::process::exit(130);
                 }
                 d.on_stop("SIGINT");
             }
             _ = sighup.recv() => d.reload(),
+            _ = ground.tick() => {
+                if let Err(e) = d.check_ground() {
+                    d.status.state = State::Error;
+                    d.status.last_error =
+                        Some(ErrorRecord { run: 0, at: unix_now(), message: e.to_string() });
+                    d.write_status();
+                    let _ = std::fs::remove_file(&d.paths.socket);
+                    return Err(e);
+                }
+            }
         }
         if d.source.rescan_needed.swap(false, Ordering::AcqRel) {
             d.debouncer.push(
@@ -275,6 +412,16 @@ async fn run_daemon(config_path: &Path) -> Result<(), DaemonError> {
     let _ = std::fs::remove_file(&d.paths.socket);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the daemon checks that its project is still the one it
+/// started on.
+const GROUND_CHECK: Duration = Duration::from_secs(1);
+
+/// (device, inode) of a directory; `None` when it is gone.
+fn dir_identity(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(dir).ok().filter(std::fs::Metadata::is_dir).map(|m| (m.dev(), m.ino()))
 }
 
 /// The watch plan of a config, never covering our own runtime files.
@@ -368,10 +515,21 @@ impl Daemon {
     }
 
     fn on_request(&mut self, req: Request, reply: oneshot::Sender<Reply>) {
-        if req.cmd != "regen" {
+        if req.cmd == "restore" && !self.stopping {
+            let Some(version) = req.version else {
+                let _ = reply.send(Reply {
+                    error: Some("a restore request needs a version".into()),
+                    ..Reply::default()
+                });
+                return;
+            };
+            self.restores.push_back(RestoreRequest { version, groups: req.groups, reply });
+            return;
+        }
+        if req.cmd != "regen" && req.cmd != "restore" {
             let _ = reply.send(Reply {
                 error: Some(format!(
-                    "unknown request `{}`; this daemon understands `regen`",
+                    "unknown request `{}`; this daemon understands `regen` and `restore`",
                     req.cmd
                 )),
                 ..Reply::default()
@@ -418,7 +576,9 @@ impl Daemon {
                     .compare_exchange(OBTAINING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok() =>
             {
-                // Nothing was written yet: leave the run behind.
+                // Nothing was written yet: leave the run behind, and kill
+                // its spec command's process group now rather than at exit.
+                obtain::process_group::kill_all();
                 tracing::info!(
                     run = job.number,
                     "{signal}: stopping; the run in flight had written nothing and is abandoned"
@@ -443,10 +603,23 @@ impl Daemon {
             // look like a change.
             let plan = plan_for(&cfg, &self.paths).map_err(|e| e.to_string())?;
             let source = Source::start(&plan, self.events_tx.clone()).map_err(|e| e.to_string())?;
-            Ok((cfg, source))
+            // A new output_dir moves the project lock: take the new one
+            // before letting go of the old.
+            let lock = if crate::lock::path_of(&cfg) == self.lock.path() {
+                None
+            } else {
+                Some(ProjectLock::try_acquire(&cfg, &self.holder).map_err(|e| e.to_string())?)
+            };
+            Ok((cfg, source, lock))
         });
         match result {
-            Ok((cfg, source)) => {
+            Ok((cfg, source, lock)) => {
+                if let Some(lock) = lock {
+                    self.lock = lock;
+                }
+                if self.status.last_error.as_ref().is_some_and(|e| e.run == 0) {
+                    self.status.last_error = None;
+                }
                 self.debouncer.set_windows(cfg.watch.debounce);
                 self.cfg = Arc::new(cfg);
                 self.source = source;
@@ -477,6 +650,10 @@ impl Daemon {
         if self.stopping || self.job.is_some() {
             return;
         }
+        if let Some(r) = self.restores.pop_front() {
+            self.start_restore(r);
+            return;
+        }
         let Some(mut batch) = self.debouncer.take_ready(Instant::now()) else { return };
         self.gate(&mut batch);
         if batch.is_empty() {
@@ -488,16 +665,159 @@ impl Daemon {
         let number = self.runs;
         let trigger = describe(&batch, &self.cfg.root);
         let only: Vec<String> = batch.groups.iter().flatten().cloned().collect();
+        if !batch.requests.is_empty() {
+            // Asked for by name (`regen`, `generate`): a restored version
+            // of those groups gives way to the spec.
+            let cfg = Arc::clone(&self.cfg);
+            for g in cfg.groups.iter().filter(|g| only.is_empty() || only.contains(&g.name)) {
+                self.guard.pinned.remove(&g.typescript_output);
+                self.guard.pinned.remove(&g.python_output);
+            }
+        }
         tracing::info!(run = number, trigger = %trigger, "run started");
         let cfg = Arc::clone(&self.cfg);
         let phase = Arc::new(AtomicU8::new(OBTAINING));
         let job_phase = Arc::clone(&phase);
         let pieces = Arc::clone(&self.pieces);
-        let handle = tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase, &pieces));
-        self.job = Some(Job { number, batch, trigger, started: Instant::now(), phase, handle });
+        let guard = self.guard.clone();
+        let handle =
+            tokio::task::spawn_blocking(move || run_job(&cfg, &only, &job_phase, &pieces, &guard));
+        self.job = Some(Job {
+            restore: None,
+            number,
+            batch,
+            trigger,
+            started: Instant::now(),
+            phase,
+            handle,
+        });
         self.status.state = State::Generating;
         self.write_status();
         sd_notify(&format!("STATUS=generating (run #{number})"));
+    }
+
+    /// Runs an `archive restore` handed over by the CLI, as a job (so it
+    /// never overlaps a run), committing from the start: shutdown waits for
+    /// it.
+    fn start_restore(&mut self, r: RestoreRequest) {
+        let number = self.runs;
+        let trigger = format!("archive restore {}", r.version);
+        tracing::info!(version = %r.version, groups = %r.groups.join(","), "restoring (asked by `apigend archive restore`)");
+        let cfg = Arc::clone(&self.cfg);
+        let (version, only) = (r.version.clone(), r.groups.clone());
+        let restored: Vec<String> = cfg
+            .groups
+            .iter()
+            .filter(|g| only.is_empty() || only.contains(&g.name))
+            .map(|g| g.name.clone())
+            .collect();
+        let handle = tokio::task::spawn_blocking(move || {
+            JobOutcome::Restored(crate::commands::archive_restore(&cfg, &version, &only))
+        });
+        self.job = Some(Job {
+            restore: Some((r, restored)),
+            number,
+            batch: Batch::default(),
+            trigger,
+            started: Instant::now(),
+            phase: Arc::new(AtomicU8::new(COMMITTING)),
+            handle,
+        });
+        self.status.state = State::Generating;
+        self.write_status();
+    }
+
+    /// The restore is done: its groups keep the restored version until
+    /// their slice changes (the daemon's baseline is now what was restored,
+    /// not what the spec generates), and the CLI gets its text.
+    fn on_restore_done(
+        &mut self,
+        (req, groups): (RestoreRequest, Vec<String>),
+        outcome: Result<JobOutcome, tokio::task::JoinError>,
+    ) {
+        let result = match outcome {
+            Ok(JobOutcome::Restored(r)) => r,
+            Ok(_) => Err("internal error: a restore job ran something else".into()),
+            Err(e) => Err(format!("internal error in the restore (please report): {e}")),
+        };
+        let reply = match result {
+            Ok(text) => {
+                let cfg = Arc::clone(&self.cfg);
+                for g in cfg.groups.iter().filter(|g| groups.contains(&g.name)) {
+                    for dir in [&g.typescript_output, &g.python_output] {
+                        if let Some(fp) = self.fingerprints.get(dir) {
+                            self.guard.pinned.insert(dir.clone(), fp.clone());
+                        }
+                    }
+                    self.status.groups.insert(
+                        g.name.clone(),
+                        GroupStatus {
+                            run: self.runs,
+                            at: unix_now(),
+                            result: "restored".into(),
+                            why: vec![format!(
+                                "{}; kept until its slice changes or `apigend regen` names it",
+                                req.version
+                            )],
+                        },
+                    );
+                }
+                tracing::info!(version = %req.version, groups = %groups.join(","), "restored; these groups keep it until their slice changes");
+                Reply { ok: true, text: Some(text), ..Reply::default() }
+            }
+            Err(e) => {
+                tracing::error!(version = %req.version, "restore failed: {e}");
+                Reply { error: Some(e), ..Reply::default() }
+            }
+        };
+        self.status.state =
+            if self.status.last_error.is_some() { State::Error } else { State::Idle };
+        self.write_status();
+        let _ = req.reply.send(reply);
+    }
+
+    /// The project is still the one the daemon started on: its directory
+    /// removed and re-created (a fresh clone) is a new project, which the
+    /// service manager should start a new daemon on; an output directory
+    /// removed took the lock file along, so it is taken again.
+    fn check_ground(&mut self) -> Result<(), DaemonError> {
+        match dir_identity(&self.project_dir) {
+            None => {
+                if !self.project_gone {
+                    self.project_gone = true;
+                    tracing::warn!(dir = %self.project_dir.display(), "the project directory is gone; waiting for it to come back");
+                }
+                return Ok(());
+            }
+            Some(id) if Some(id) != self.project_id => {
+                return Err(DaemonError::ProjectReplaced {
+                    dir: self.project_dir.display().to_string(),
+                });
+            }
+            Some(_) => self.project_gone = false,
+        }
+        if !self.lock.still_in_place() {
+            match ProjectLock::try_acquire(&self.cfg, &self.holder) {
+                Ok(l) => {
+                    tracing::warn!(lock = %l.path().display(), "the project lock file was removed (with the output directory?); took it again");
+                    self.lock = l;
+                }
+                Err(LockError::Held(h)) => {
+                    return Err(DaemonError::Locked {
+                        config: self.cfg.file.display().to_string(),
+                        holder: h
+                            .map_or_else(|| "another apigend process".into(), |h| h.describe()),
+                        lock: crate::lock::path_of(&self.cfg).display().to_string(),
+                    });
+                }
+                Err(LockError::Io(e)) => {
+                    tracing::warn!(
+                        "the project lock file was removed and cannot be re-created yet: {e}"
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Drops paths whose bytes are what we last saw.
@@ -506,7 +826,11 @@ impl Daemon {
     }
 
     fn on_job_done(&mut self, outcome: Result<JobOutcome, tokio::task::JoinError>) {
-        let Some(job) = self.job.take() else { return };
+        let Some(mut job) = self.job.take() else { return };
+        if let Some(r) = job.restore.take() {
+            self.on_restore_done(r, outcome);
+            return;
+        }
         self.debouncer.finished();
         release_memory();
         let duration_ms = u64::try_from(job.started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -518,9 +842,43 @@ impl Daemon {
             ..RunSummary::default()
         };
         match outcome {
-            Ok(JobOutcome::Done { report, before }) => {
-                self.record_report(&report, &before, &mut summary)
+            Ok(JobOutcome::Done { report, before, kept, dangling }) => {
+                self.guard.dangling = Some(dangling);
+                self.guard.suspect = None;
+                for j in &report.jobs {
+                    self.guard.pinned.remove(&j.dir);
+                    self.fingerprints.insert(j.dir.clone(), j.fingerprint.clone());
+                }
+                self.record_report(&report, &before, &kept, &mut summary);
             }
+            Ok(JobOutcome::Suspect { hash, new }) => {
+                tracing::warn!(
+                    run = job.number,
+                    "the spec has dangling $refs the last generated one did not have ({}): likely a save read half-written; nothing generated, reading it again after the debounce",
+                    new.join(", ")
+                );
+                self.guard.suspect = Some(hash);
+                self.debouncer.push(
+                    Trigger::Rescan("the spec looked half-written; reading it again".into()),
+                    Instant::now(),
+                );
+                summary.result = "deferred".into();
+                tracing::info!(run = job.number, result = "deferred", duration_ms, trigger = %job.trigger, "run finished");
+                for t in &job.batch.tickets {
+                    if let Some(w) = self.waiters.remove(t) {
+                        let _ = w.send(Reply {
+                            run: Some(summary.clone()),
+                            error: Some("the spec looked half-written (new dangling $refs); the daemon reads it again shortly".into()),
+                            ..Reply::default()
+                        });
+                    }
+                }
+                self.status.state =
+                    if self.status.last_error.is_some() { State::Error } else { State::Idle };
+                self.write_status();
+                return;
+            }
+            Ok(JobOutcome::Restored(_)) => return,
             Ok(JobOutcome::Failed(e)) => {
                 summary.result = "error".into();
                 summary.error = Some(e.to_string());
@@ -543,6 +901,8 @@ impl Daemon {
                 at: summary.finished_at,
                 message: err.clone(),
             });
+        } else {
+            self.status.resolve_run_error();
         }
         self.status.runs = self.runs;
         self.status.state = if summary.result == "ok" { State::Idle } else { State::Error };
@@ -584,10 +944,14 @@ impl Daemon {
         &mut self,
         report: &RunReport,
         before: &HashMap<PathBuf, String>,
+        kept: &[String],
         summary: &mut RunSummary,
     ) {
         for w in &report.warnings {
             tracing::warn!(run = summary.number, "{w}");
+        }
+        if let Some(e) = &report.archive_error {
+            tracing::warn!(run = summary.number, "archive: {e}");
         }
         if !report.unassigned_apps.is_empty() {
             tracing::warn!(
@@ -637,6 +1001,32 @@ impl Daemon {
                     g.why.push(format!("{lang}: {e}"));
                 }
             }
+        }
+        for name in kept {
+            tracing::info!(run = summary.number, group = %name, "kept: the restored version stays until its slice changes");
+            groups.insert(
+                name.clone(),
+                GroupStatus {
+                    run: summary.number,
+                    at: summary.finished_at,
+                    result: "restored".into(),
+                    why: vec!["kept the restored version: its slice has not changed since".into()],
+                },
+            );
+        }
+        // The API changes against the previous archive version, after the
+        // per-group lines.
+        for c in &report.changes {
+            tracing::info!(
+                run = summary.number,
+                group = %c.group,
+                breaking = c.breaking,
+                warnings = c.warnings,
+                info = c.info,
+                files_changed = c.files_changed,
+                "{}",
+                c.line
+            );
         }
         for (name, g) in groups {
             match g.result.as_str() {
@@ -690,8 +1080,9 @@ fn run_job(
     only: &[String],
     phase: &AtomicU8,
     pieces: &Arc<PieceCache>,
+    guard: &Guard,
 ) -> JobOutcome {
-    let groups = match pipeline::select_groups(cfg, only) {
+    let mut groups = match pipeline::select_groups(cfg, only) {
         Ok(g) => g,
         Err(e) => return JobOutcome::Failed(e),
     };
@@ -699,6 +1090,33 @@ fn run_job(
         Ok(x) => x,
         Err(e) => return JobOutcome::Failed(e),
     };
+    // A save read half-written still parses when it stops between two
+    // entries: what gives it away is `$ref`s to what the rest of the file
+    // would have defined. The same bytes on the retry are what the user
+    // meant (a real dangling ref), and generate with their warnings.
+    let dangling: BTreeSet<String> =
+        loaded.warnings.iter().filter(|w| w.starts_with("dangling ")).cloned().collect();
+    if let Some(known) = &guard.dangling {
+        let new: Vec<String> = dangling.difference(known).cloned().collect();
+        if !new.is_empty() && guard.suspect.as_deref() != Some(loaded.doc.hash.as_str()) {
+            return JobOutcome::Suspect { hash: loaded.doc.hash.clone(), new };
+        }
+    }
+    // Groups at a restored version whose slice is what it was at the
+    // restore stay as they are.
+    let mut kept = Vec::new();
+    if !guard.pinned.is_empty() {
+        let planned = pipeline::plan(cfg, &groups, &loaded.api);
+        groups.retain(|g| {
+            let mine: Vec<_> = planned.iter().filter(|p| p.spec.name == g.name).collect();
+            let keep = !mine.is_empty()
+                && mine.iter().all(|p| guard.pinned.get(&p.dir) == Some(&p.fingerprint));
+            if keep {
+                kept.push(g.name.clone());
+            }
+            !keep
+        });
+    }
     if phase.compare_exchange(OBTAINING, COMMITTING, Ordering::AcqRel, Ordering::Acquire).is_err() {
         return JobOutcome::Abandoned;
     }
@@ -715,7 +1133,7 @@ fn run_job(
     // The run's text and IR are freed; this blocking thread's heap held
     // them: give it back to the OS (the typed pieces stay in `pieces`).
     collect_this_thread();
-    JobOutcome::Done { report, before }
+    JobOutcome::Done { report, before, kept, dangling }
 }
 
 /// The hash of the regular file at `p`; `None` when there is none (gone,
@@ -839,94 +1257,6 @@ async fn serve_client(stream: UnixStream, ctl: mpsc::Sender<(Request, oneshot::S
     let mut out = serde_json::to_vec(&reply).unwrap_or_default();
     out.push(b'\n');
     let _ = w.write_all(&out).await;
-}
-
-/// `apigend regen`: asks the running daemon for a run (and with `wait`,
-/// waits for its result); without a daemon, runs once in this process.
-///
-/// # Errors
-/// The config cannot be loaded, or the daemon cannot be reached although it
-/// holds the lock.
-pub fn regen(config_path: &Path, groups: &[String], wait: bool) -> Result<ExitCode, String> {
-    use std::io::{BufRead as _, Write as _};
-    let paths = RuntimePaths::for_config(config_path)?;
-    match std::os::unix::net::UnixStream::connect(&paths.socket) {
-        Ok(mut stream) => {
-            let req = Request { cmd: "regen".into(), groups: groups.to_vec(), wait };
-            let mut line = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
-            line.push(b'\n');
-            let io = |e: std::io::Error| {
-                format!("{}: talking to the daemon: {e}", paths.socket.display())
-            };
-            stream.write_all(&line).map_err(io)?;
-            let mut answer = String::new();
-            std::io::BufReader::new(stream).read_line(&mut answer).map_err(io)?;
-            let reply: Reply = serde_json::from_str(&answer).map_err(|e| {
-                format!("{}: unreadable answer from the daemon: {e}", paths.socket.display())
-            })?;
-            if let Some(run) = &reply.run {
-                println!(
-                    "run #{}: {}; written [{}], up to date [{}]{}",
-                    run.number,
-                    run.result,
-                    run.written.join(", "),
-                    run.up_to_date.join(", "),
-                    if run.failed.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", failed [{}]", run.failed.join(", "))
-                    }
-                );
-            } else if reply.queued {
-                println!(
-                    "queued; the daemon regenerates shortly (`apigend status` shows the result)"
-                );
-            }
-            match reply.error {
-                Some(e) => Err(e),
-                None => Ok(ExitCode::SUCCESS),
-            }
-        }
-        Err(_) => one_shot(config_path, &paths, groups),
-    }
-}
-
-/// No daemon answers: regenerate here, under the daemon's lock so a daemon
-/// starting meanwhile cannot write the same output at the same time.
-fn one_shot(
-    config_path: &Path,
-    paths: &RuntimePaths,
-    groups: &[String],
-) -> Result<ExitCode, String> {
-    let cfg = config::load(config_path).map_err(|e| e.to_string())?;
-    let _lock = match InstanceLock::try_acquire(paths) {
-        Ok(l) => l,
-        Err(LockError::Held(pid)) => {
-            return Err(format!(
-                "{}: a daemon{} holds the lock but does not answer on {}; it may be starting, try again",
-                cfg.file.display(),
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-                paths.socket.display()
-            ));
-        }
-        Err(LockError::Io(e)) => return Err(e),
-    };
-    tracing::info!("no daemon is running; generating once");
-    let report = pipeline::run(&cfg, groups, "regen").map_err(|e| e.to_string())?;
-    for j in &report.jobs {
-        let what = format!("{}/{}", j.group, j.language.as_str());
-        match &j.outcome {
-            Outcome::UpToDate => println!("{what}: up to date"),
-            Outcome::Written(s) => println!(
-                "{what}: {} written, {} unchanged, {} removed",
-                s.written.len(),
-                s.unchanged,
-                s.deleted.len()
-            ),
-            Outcome::Failed(e) => eprintln!("apigend: {what}: {e}"),
-        }
-    }
-    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// Sends a datagram to systemd's notify socket when there is one

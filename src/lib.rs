@@ -45,6 +45,7 @@ pub mod config;
 pub mod daemon;
 pub mod diff;
 pub mod ir;
+pub mod lock;
 pub mod obtain;
 pub mod output;
 pub mod pipeline;

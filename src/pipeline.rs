@@ -6,6 +6,13 @@
 //! obtain or parse the spec stops the run before anything is written, so the
 //! last good output stays in place; a failure in one group does not stop the
 //! others.
+//!
+//! The clients come first: the archive is recorded after every commit, and
+//! a failure to record it (a full disk) is a warning, not a failed run; the
+//! next run that has room records the version. What a killed run left
+//! (output staging, archive `.tmp-*`) is removed before anything is
+//! written, up-to-date groups included, so it never holds space a commit
+//! needs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -81,16 +88,19 @@ pub struct RunReport {
     pub warnings: Vec<String>,
     /// The archive version this run recorded.
     pub archived: Option<String>,
-    /// Why recording the archive version failed.
+    /// Why recording the archive version failed: a warning, the clients
+    /// are committed.
     pub archive_error: Option<String>,
+    /// Per changed group, its API change counts against the previous
+    /// archive version (logged after the per-group lines).
+    pub changes: Vec<crate::report::ChangeSummary>,
 }
 
 impl RunReport {
-    /// True when some job failed.
+    /// True when some job failed (the archive is best effort: not counted).
     #[must_use]
     pub fn failed(&self) -> bool {
-        self.archive_error.is_some()
-            || self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
+        self.jobs.iter().any(|j| matches!(j.outcome, Outcome::Failed(_)))
     }
 }
 
@@ -142,7 +152,8 @@ pub fn load_api_cached(
     let base = cfg.spec.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
     let fetch = |rel: &str| -> Result<Vec<u8>, String> {
         let Some(base) = &base else { return Err("relative refs need spec.path".into()) };
-        std::fs::read(base.join(rel)).map_err(|e| e.to_string())
+        crate::obtain::read_file(&base.join(rel), crate::obtain::MAX_SPEC_BYTES, cfg.spec.timeout)
+            .map_err(|e| e.to_string())
     };
     let rule = match &cfg.apps_by {
         AppsBy::Tag => AppRule::Tag,
@@ -196,6 +207,13 @@ pub fn run_loaded(cfg: &Config, groups: &[&Group], mut loaded: Loaded, trigger: 
     let warnings = std::mem::take(&mut loaded.warnings);
     let spec_hash = loaded.doc.hash.clone();
     let archived = cfg.archive.is_some().then_some(loaded);
+    if let Some(a) = &cfg.archive {
+        // Before the commits: a partial version left by a kill holds space.
+        let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
+        if let Err(e) = archive.clean_leftovers() {
+            tracing::warn!("archive: {e}");
+        }
+    }
     let mut report = run_on(cfg, groups, api, spec_hash, warnings);
     if let Some(loaded) = archived {
         archive_step(cfg, &loaded, &mut report, trigger);
@@ -211,14 +229,18 @@ pub fn archive_step(cfg: &Config, loaded: &Loaded, report: &mut RunReport, trigg
     let archive = Archive { dir: a.dir.clone(), max_versions: a.max_versions };
     let recorded = archive.clean_leftovers().and_then(|()| {
         if archive.needs_version(&current_outputs(cfg)) {
-            archive_version(cfg, &archive, loaded, trigger)
+            archive_version(cfg, &archive, loaded, trigger, &mut report.changes)
         } else {
             Ok(None)
         }
     });
     match recorded {
         Ok(id) => report.archived = id,
-        Err(e) => report.archive_error = Some(e.to_string()),
+        Err(e) => {
+            report.archive_error = Some(format!(
+                "{e} (the clients are committed; the next run with room records the version)"
+            ));
+        }
     }
 }
 
@@ -256,6 +278,7 @@ pub fn archive_version(
     archive: &Archive,
     loaded: &Loaded,
     trigger: &str,
+    changes: &mut Vec<crate::report::ChangeSummary>,
 ) -> Result<Option<String>, crate::archive::ArchiveError> {
     let mut groups = BTreeMap::new();
     let mut outputs_of = current_outputs(cfg);
@@ -269,7 +292,7 @@ pub fn archive_version(
     let new =
         NewVersion { trigger: trigger.to_string(), spec_hash: loaded.doc.hash.clone(), groups };
     archive.record(&new, chrono::Utc::now(), |prev, manifest| {
-        crate::report::attach(archive, prev, manifest, &new)
+        crate::report::attach(archive, prev, manifest, &new, changes)
     })
 }
 
@@ -300,8 +323,23 @@ pub struct Planned {
     pub dir: PathBuf,
     /// Python package name (empty for TypeScript).
     pub package: String,
+    /// The package metadata file to write beside the client, if any.
+    pub package_file: Option<PackageFile>,
     /// Fingerprint of slice, group, language options and generator.
     pub fingerprint: String,
+}
+
+/// A package metadata file written beside a client (`[typescript] package`,
+/// `[python] package`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackageFile {
+    /// `package.json`, for the npm package `name`.
+    Npm {
+        /// The npm package name.
+        name: String,
+    },
+    /// `pyproject.toml`, for the Python package of the job.
+    PyProject,
 }
 
 /// Slices and fingerprints every (group, language) output of `groups`, the
@@ -320,26 +358,44 @@ pub fn plan(cfg: &Config, groups: &[&Group], api: &Api) -> Vec<Planned> {
             let sliced = std::sync::Arc::new(slice(api, &spec, |app| g.takes(app)));
             let digest = slice_digest(&sliced, &spec);
             let mut jobs = Vec::new();
-            let mut add = |language: Language, dir: &PathBuf, package: String| {
-                let options = if language == Language::Python {
+            let mut add = |language: Language,
+                           dir: &PathBuf,
+                           package: String,
+                           package_file: Option<PackageFile>| {
+                let mut options = if language == Language::Python {
                     format!("package={package}")
                 } else {
                     String::new()
                 };
+                // Only a project that asks for package files has them in
+                // its fingerprint, so turning the option on or off
+                // regenerates and every other fingerprint stays as it was.
+                match &package_file {
+                    Some(PackageFile::Npm { name }) => options.push_str(&format!("npm={name}")),
+                    Some(PackageFile::PyProject) => options.push_str(";pyproject"),
+                    None => {}
+                }
                 jobs.push(Planned {
                     spec: spec.clone(),
                     sliced: std::sync::Arc::clone(&sliced),
                     language,
                     dir: dir.clone(),
                     package,
+                    package_file,
                     fingerprint: fingerprint_of(&digest, language, &options),
                 });
             };
             if cfg.typescript {
-                add(Language::TypeScript, &g.typescript_output, String::new());
+                let npm = cfg.typescript_package.then(|| PackageFile::Npm {
+                    name: g.package_name.clone().unwrap_or_else(|| {
+                        codegen::package::default_npm_name(&api.info.title, &g.name)
+                    }),
+                });
+                add(Language::TypeScript, &g.typescript_output, String::new(), npm);
             }
             if cfg.python {
-                add(Language::Python, &g.python_output, g.python_package.clone());
+                let pyproject = cfg.python_package_files.then_some(PackageFile::PyProject);
+                add(Language::Python, &g.python_output, g.python_package.clone(), pyproject);
             }
             jobs
         })
@@ -364,7 +420,8 @@ pub fn run_on(
 /// The code generator of one job: (slice, language, Python package) →
 /// files. A parameter so the panic boundary is tested with a generator that
 /// panics (issue 7) instead of a test hook in release code.
-type GenerateFn = dyn Fn(&Api, Language, &str) -> Result<Vec<GeneratedFile>, String> + Sync;
+type GenerateFn =
+    dyn Fn(&Api, Language, &str, Option<&PackageFile>) -> Result<Vec<GeneratedFile>, String> + Sync;
 
 /// [`run_on`] with the generator given.
 fn run_with(
@@ -386,11 +443,21 @@ fn run_with(
         .collect();
     unassigned.sort();
     unassigned.dedup();
+    let options = output::CommitOptions { adopt: cfg.adopt };
     // The slices hold all that generation needs.
     drop(api);
     let results: Vec<JobResult> = planned
         .into_par_iter()
-        .map(|Planned { spec, sliced, language, dir, package, fingerprint: fp }| {
+        .map(|Planned { spec, sliced, language, dir, package, package_file, fingerprint: fp }| {
+            // What a killed commit left is finished or discarded now, also
+            // for a group that turns out up to date. A journal that fails is
+            // rolled back (or the output marked stale), so this run goes on
+            // to regenerate it; its commit says what is still in the way.
+            if dir.join(output::STATE_DIR).is_dir()
+                && let Err(e) = output::recover(&dir)
+            {
+                tracing::warn!("{e}");
+            }
             let outcome = if output::is_up_to_date(&dir, &fp) {
                 Outcome::UpToDate
             } else {
@@ -398,7 +465,7 @@ fn run_with(
                 // the daemon) down with it: catch it at the job boundary.
                 let t = std::time::Instant::now();
                 let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    generate(&sliced, language, &package)
+                    generate(&sliced, language, &package, package_file.as_ref())
                 }))
                 .unwrap_or_else(|p| {
                     Err(format!(
@@ -411,7 +478,7 @@ fn run_with(
                 });
                 tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated");
                 match generated {
-                    Ok(files) => match output::commit(&dir, &files, &fp) {
+                    Ok(files) => match output::commit_with(&dir, &files, &fp, options) {
                         Ok(stats) => {
                             tracing::debug!(elapsed = ?t.elapsed(), group = %spec.name, language = language.as_str(), "generated and committed");
                             Outcome::Written(stats)
@@ -431,17 +498,32 @@ fn run_with(
         warnings,
         archived: None,
         archive_error: None,
+        changes: Vec::new(),
     }
 }
 
-fn generate(api: &Api, language: Language, package: &str) -> Result<Vec<GeneratedFile>, String> {
-    match language {
+fn generate(
+    api: &Api,
+    language: Language,
+    package: &str,
+    package_file: Option<&PackageFile>,
+) -> Result<Vec<GeneratedFile>, String> {
+    let mut files = match language {
         Language::TypeScript => codegen::typescript::generate(api),
         Language::Python => {
             codegen::python::generate(api, &PythonOptions { package: package.to_string() })
         }
     }
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    match package_file {
+        Some(PackageFile::Npm { name }) => files.push(codegen::package::package_json(api, name)),
+        Some(PackageFile::PyProject) => {
+            files.push(codegen::package::pyproject_toml(api, package));
+        }
+        None => return Ok(files),
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Peak resident memory so far (Linux `VmHWM`), for the debug log of each
@@ -491,9 +573,9 @@ mod tests {
         std::fs::create_dir_all(&bad_ts).unwrap();
         std::fs::write(bad_ts.join("index.ts"), "// old\n").unwrap();
 
-        let panicky = |api: &Api, language: Language, package: &str| {
+        let panicky = |api: &Api, language: Language, package: &str, file: Option<&PackageFile>| {
             assert!(!api.operations.iter().any(|o| o.path == "/b/"), "generator bug on purpose");
-            generate(api, language, package)
+            generate(api, language, package, file)
         };
         let report = run_with(&cfg, &groups, api, String::new(), Vec::new(), &panicky);
 

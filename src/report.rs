@@ -3,9 +3,10 @@
 //! generated files are diffed line by line (`diff::textdiff`); the wording
 //! and layout live in `diff::report`.
 //!
-//! `REPORT.md` holds every group, breaking changes first; `report.json` holds
-//! one `docs/report.schema.json` report per group under `groups`, and each
-//! group directory gets its own `report.json` too.
+//! `REPORT.md` holds every group, breaking changes first; `report.json`
+//! (`docs/version-report.schema.json`) holds one `docs/report.schema.json`
+//! report per group under `groups`, and each group directory gets its own
+//! `report.json` too.
 
 use std::collections::BTreeMap;
 
@@ -91,13 +92,49 @@ fn empty_like(doc: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
     }
 }
 
-/// The reports for a new version against `previous`, and its verdict.
+/// One group's API change counts against the previous version, for the
+/// run's log (after the per-group lines) and its JSON fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSummary {
+    /// Group name.
+    pub group: String,
+    /// Findings of level ERR.
+    pub breaking: usize,
+    /// Findings of level WARN.
+    pub warnings: usize,
+    /// Findings of level INFO.
+    pub info: usize,
+    /// Generated files that changed.
+    pub files_changed: usize,
+    /// `billing: 2 breaking, 1 warning, 5 info; 3 files changed`.
+    pub line: String,
+}
+
+impl ChangeSummary {
+    /// Logs it as one event whose counts are fields.
+    pub fn log(&self) {
+        tracing::info!(
+            group = %self.group,
+            breaking = self.breaking,
+            warnings = self.warnings,
+            info = self.info,
+            files_changed = self.files_changed,
+            "{}",
+            self.line
+        );
+    }
+}
+
+/// The reports for a new version against `previous`, and its verdict; each
+/// group's counts are added to `changes` (logging them is the caller's, so
+/// they come after its per-group lines).
 #[must_use]
 pub fn attach(
     archive: &Archive,
     previous: Option<&Version>,
     manifest: &VersionManifest,
     new: &NewVersion,
+    changes: &mut Vec<ChangeSummary>,
 ) -> (Attachments, Option<String>) {
     let reports = compare_groups(archive, previous, manifest, new);
     let mut attachments = Attachments::new();
@@ -110,7 +147,15 @@ pub fn attach(
     let mut verdict: Option<Level> = None;
     for r in &reports {
         let labels = Labels { title: &r.group, base, revision: &manifest.id };
-        tracing::info!("{}", wording::summary_line(&r.group, &r.report, r.files.len()));
+        let c = r.report.counts();
+        changes.push(ChangeSummary {
+            group: r.group.clone(),
+            breaking: c.error,
+            warnings: c.warning,
+            info: c.info,
+            files_changed: r.files.len(),
+            line: wording::summary_line(&r.group, &r.report, r.files.len()),
+        });
         md.push_str(&wording::render_markdown(&r.report, &labels, &r.files));
         md.push('\n');
         let json = wording::render_json(&r.report, &labels, &r.files);

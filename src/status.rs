@@ -1,17 +1,15 @@
-//! The daemon's state on disk: where a project's runtime files live (lock,
-//! status file, control socket), the single-instance lock, and the status
-//! file that `apigend status` prints.
+//! The daemon's state on disk: where its runtime files live (status file,
+//! control socket), and the status file that `apigend status` prints.
 //!
 //! Runtime files live in `$XDG_RUNTIME_DIR/apigend/<key>/` (user-owned,
 //! 0700, gone at logout), or `<temp>/apigend-<uid>/<key>/` without it, where
-//! `<key>` hashes the canonical config path: one daemon per config, found
-//! again by every command given the same `--config`. Not in the project,
-//! so a lock on a network mount can never hang (cargo skips `flock` on NFS
-//! for that reason) and nothing here is ever watched.
+//! `<key>` hashes the canonical config path; a socket path must stay short
+//! (108 bytes), so not in the project. Other commands find them through the
+//! project lock (`lock::Holder`), whatever their own runtime directory;
+//! this path is the fallback when no daemon holds it.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read as _, Seek as _, Write as _};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,8 +25,6 @@ pub struct RuntimePaths {
     pub config: PathBuf,
     /// Their directory.
     pub dir: PathBuf,
-    /// The single-instance lock; holds the daemon's pid.
-    pub lock: PathBuf,
     /// `status.json`.
     pub status: PathBuf,
     /// The control socket (`apigend regen`).
@@ -54,7 +50,6 @@ impl RuntimePaths {
         };
         let dir = base.join(&key[..16]);
         Ok(RuntimePaths {
-            lock: dir.join("daemon.lock"),
             status: dir.join("status.json"),
             socket: dir.join("daemon.sock"),
             config,
@@ -89,99 +84,6 @@ fn uid() -> u32 {
     #[cfg(not(unix))]
     {
         0
-    }
-}
-
-/// An exclusive `flock` on the lock file, released by the kernel when the
-/// process dies in any way (no stale pid files).
-#[derive(Debug)]
-pub struct InstanceLock {
-    file: File,
-}
-
-/// Why the lock was not taken.
-#[derive(Debug)]
-pub enum LockError {
-    /// Another process holds it; its pid, if it wrote one.
-    Held(Option<u32>),
-    /// An I/O problem, described.
-    Io(String),
-}
-
-impl InstanceLock {
-    /// Takes the lock without waiting and writes our pid into the file.
-    ///
-    /// # Errors
-    /// [`LockError::Held`] when another process has it.
-    pub fn try_acquire(paths: &RuntimePaths) -> Result<InstanceLock, LockError> {
-        paths.create().map_err(LockError::Io)?;
-        let io = |e: std::io::Error| LockError::Io(format!("{}: {e}", paths.lock.display()));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&paths.lock)
-            .map_err(io)?;
-        // `apigend status` takes the lock for an instant to see whether a
-        // daemon holds it; a few short retries keep that from failing a
-        // daemon that starts at the same moment.
-        let mut attempts = 0;
-        while !try_flock(&file).map_err(io)? {
-            attempts += 1;
-            if attempts == 5 {
-                let mut s = String::new();
-                let _ = file.read_to_string(&mut s);
-                return Err(LockError::Held(s.trim().parse().ok()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        writeln!(file, "{}", std::process::id()).map_err(io)?;
-        Ok(InstanceLock { file })
-    }
-
-    /// True when some process holds the lock of `paths` (without taking it
-    /// for long: a free lock is released at once).
-    #[must_use]
-    pub fn is_held(paths: &RuntimePaths) -> bool {
-        let Ok(file) = OpenOptions::new().read(true).write(true).open(&paths.lock) else {
-            return false;
-        };
-        !try_flock(&file).unwrap_or(true)
-    }
-}
-
-impl Drop for InstanceLock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock; emptying it first keeps a
-        // later reader from naming a pid that is gone.
-        let _ = self.file.set_len(0);
-    }
-}
-
-/// `flock(LOCK_EX | LOCK_NB)`: Ok(false) when another holder has it.
-/// (`File::try_lock` needs Rust 1.89; our MSRV is 1.88.)
-fn try_flock(file: &File) -> std::io::Result<bool> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd as _;
-        // SAFETY: flock(2) on a descriptor we own; no memory is shared.
-        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if r == 0 {
-            return Ok(true);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            return Ok(false);
-        }
-        Err(e)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = file;
-        Ok(true)
     }
 }
 
@@ -288,9 +190,17 @@ pub struct Status {
     pub last_run: Option<RunSummary>,
     /// Per group, the latest run's outcome.
     pub groups: BTreeMap<String, GroupStatus>,
-    /// The latest error (kept after recovery, for context).
+    /// The current error: the last run failed, or the last reload did.
+    /// A successful run moves a run's error to `past_errors`.
     pub last_error: Option<ErrorRecord>,
+    /// Errors a later run resolved, newest last (at most
+    /// [`PAST_ERRORS`]).
+    #[serde(default)]
+    pub past_errors: Vec<ErrorRecord>,
 }
+
+/// How many resolved errors the status keeps.
+pub const PAST_ERRORS: usize = 10;
 
 /// Unix seconds now.
 #[must_use]
@@ -303,6 +213,18 @@ fn when(secs: u64) -> String {
 }
 
 impl Status {
+    /// A run succeeded: a run's error is history now (a failed reload
+    /// stays current: the old config is still in use).
+    pub fn resolve_run_error(&mut self) {
+        if self.last_error.as_ref().is_some_and(|e| e.run != 0)
+            && let Some(e) = self.last_error.take()
+        {
+            self.past_errors.push(e);
+            let extra = self.past_errors.len().saturating_sub(PAST_ERRORS);
+            self.past_errors.drain(..extra);
+        }
+    }
+
     /// Writes the file atomically (readers never see half of it).
     ///
     /// # Errors
@@ -379,12 +301,27 @@ impl Status {
                 );
             }
         }
-        if let Some(e) = &self.last_error {
+        let line = |e: &ErrorRecord| {
             let run = if e.run == 0 { String::new() } else { format!("run #{}, ", e.run) };
-            let _ = writeln!(s, "last error: {run}{}: {}", when(e.at), e.message);
+            format!("{run}{}: {}", when(e.at), e.message)
+        };
+        if let Some(e) = &self.last_error {
+            let _ = writeln!(s, "last error: {}", line(e));
+        }
+        if let Some(e) = self.past_errors.last() {
+            let _ = writeln!(
+                s,
+                "resolved errors: {} (latest: {})",
+                self.past_errors.len(),
+                first_line(&line(e))
+            );
         }
         s
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
 }
 
 /// `apigend status`: prints the daemon's state. Exit code 0 when a daemon
@@ -394,8 +331,15 @@ impl Status {
 /// The config path cannot be resolved.
 pub fn print(config: &Path) -> Result<ExitCode, String> {
     let paths = RuntimePaths::for_config(config)?;
-    let running = InstanceLock::is_held(&paths);
-    match Status::read(&paths.status) {
+    // The daemon that holds the project lock says where its status file
+    // is, whatever runtime directory it (or this command) has.
+    let daemon = crate::config::load(config)
+        .ok()
+        .and_then(|cfg| crate::lock::ProjectLock::holder(&cfg))
+        .filter(|h| h.what == "daemon");
+    let running = daemon.is_some();
+    let status = daemon.and_then(|h| h.status).unwrap_or_else(|| paths.status.clone());
+    match Status::read(&status) {
         Ok(st) => {
             print!("{}", st.render(running));
             Ok(if running { ExitCode::SUCCESS } else { ExitCode::from(3) })
@@ -419,25 +363,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lock_is_exclusive_and_names_the_holder() {
-        let d = tempfile::tempdir().unwrap();
-        let cfg = d.path().join("apigend.toml");
-        fs::write(&cfg, "").unwrap();
-        let mut paths = RuntimePaths::for_config(&cfg).unwrap();
-        paths.dir = d.path().join("run");
-        paths.lock = paths.dir.join("daemon.lock");
-        let held = InstanceLock::try_acquire(&paths).unwrap();
-        assert!(InstanceLock::is_held(&paths));
-        match InstanceLock::try_acquire(&paths) {
-            Err(LockError::Held(pid)) => assert_eq!(pid, Some(std::process::id())),
-            other => panic!("expected Held, got {other:?}"),
-        }
-        drop(held);
-        assert!(!InstanceLock::is_held(&paths));
-        InstanceLock::try_acquire(&paths).unwrap();
-    }
-
-    #[test]
     fn status_round_trips() {
         let d = tempfile::tempdir().unwrap();
         let st = Status {
@@ -453,11 +378,44 @@ mod tests {
             last_run: Some(RunSummary { number: 2, result: "error".into(), ..Default::default() }),
             groups: BTreeMap::from([("core".into(), GroupStatus::default())]),
             last_error: Some(ErrorRecord { run: 2, at: 5, message: "boom".into() }),
+            past_errors: Vec::new(),
         };
         let p = d.path().join("status.json");
         st.write(&p).unwrap();
         assert_eq!(Status::read(&p).unwrap(), st);
         let text = st.render(true);
-        assert!(text.contains("running (pid 7), error") && text.contains("boom"), "{text}");
+        assert!(
+            text.contains("running (pid 7), error") && text.contains("last error: run #2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_successful_run_moves_the_error_to_history() {
+        let mut st = Status {
+            pid: 7,
+            version: "0.1.0".into(),
+            config: "/p/apigend.toml".into(),
+            state: State::Idle,
+            backend: "native".into(),
+            watched_dirs: 3,
+            socket: "/run/x.sock".into(),
+            started_at: 1,
+            runs: 3,
+            last_run: None,
+            groups: BTreeMap::new(),
+            last_error: Some(ErrorRecord { run: 2, at: 5, message: "boom".into() }),
+            past_errors: Vec::new(),
+        };
+        st.resolve_run_error();
+        assert_eq!(st.last_error, None);
+        let text = st.render(true);
+        assert!(!text.contains("last error:"), "{text}");
+        assert!(text.contains("resolved errors: 1 (latest: run #2"), "{text}");
+        // A failed reload is still current after a run: its config is not
+        // in use.
+        st.last_error = Some(ErrorRecord { run: 0, at: 6, message: "bad config".into() });
+        st.resolve_run_error();
+        assert!(st.last_error.is_some());
     }
 }

@@ -37,8 +37,9 @@ fn versions(t: &TempDir) -> Vec<String> {
     list.lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect()
 }
 
-#[test]
-fn restore_brings_back_byte_identical_files_and_is_recorded() {
+/// The example project (`example/openapi.yaml`) in two groups, `core` and
+/// `billing`, with the archive on; and its spec.
+fn example_project() -> (TempDir, String) {
     let t = TempDir::new();
     let spec = std::fs::read_to_string(crate_root().join("example/openapi.yaml")).unwrap();
     t.create("openapi.yaml", &spec);
@@ -46,13 +47,21 @@ fn restore_brings_back_byte_identical_files_and_is_recorded() {
         "apigend.toml",
         "[spec]\npath = \"openapi.yaml\"\n[[groups]]\nname = \"core\"\napps = [\"accounts\", \"catalog\"]\n[[groups]]\nname = \"billing\"\napps = [\"billing\"]\n",
     );
+    (t, spec)
+}
+
+/// The example spec with a breaking change in each group.
+fn changed_in_both_groups(spec: &str) -> String {
+    spec.replace("name: {type: string, maxLength: 80}", "title: {type: string}")
+        .replace("last4: {type: string}", "last4: {type: integer}")
+}
+
+#[test]
+fn restore_brings_back_byte_identical_files_and_is_recorded() {
+    let (t, spec) = example_project();
     ok("generate v1", &run_apigend(t.path(), ["generate"]));
     let v1_files = outputs(&t.path().join("openapi"));
-    t.create(
-        "openapi.yaml",
-        spec.replace("name: {type: string, maxLength: 80}", "title: {type: string}")
-            .replace("last4: {type: string}", "last4: {type: integer}"),
-    );
+    t.create("openapi.yaml", changed_in_both_groups(&spec));
     ok("generate v2", &run_apigend(t.path(), ["generate"]));
     assert_ne!(v1_files, outputs(&t.path().join("openapi")));
     let ids = versions(&t);
@@ -141,4 +150,72 @@ fn archive_report_and_apigend_diff_agree_on_real_pairs() {
         }
     }
     assert!(checked >= 1, "no pair had findings: this test proved nothing");
+}
+
+/// Serves the schemas' `$id`s (`https://apigend.invalid/<name>`) from
+/// `docs/<name>`, so `$ref`s between them resolve without a network.
+struct Docs;
+
+impl jsonschema::Retrieve for Docs {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .as_str()
+            .strip_prefix("https://apigend.invalid/")
+            .ok_or_else(|| format!("{uri}: not one of apigend's schemas"))?;
+        let text = std::fs::read_to_string(crate_root().join("docs").join(name))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
+
+/// Issue 14: the top-level `report.json` of an archive version validates
+/// against the published `docs/version-report.schema.json` (whose groups'
+/// reports are `docs/report.schema.json`), and so does each group's own
+/// `report.json` against `docs/report.schema.json`.
+#[test]
+fn a_version_report_validates_against_the_published_schemas() {
+    let (t, spec) = example_project();
+    ok("generate v1", &run_apigend(t.path(), ["generate"]));
+    t.create("openapi.yaml", changed_in_both_groups(&spec));
+    ok("generate v2", &run_apigend(t.path(), ["generate"]));
+    let ids = versions(&t);
+    let version = t.path().join("openapi/archive").join(&ids[1]);
+
+    let load = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(crate_root().join("docs").join(name)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let report_schema = load("report.schema.json");
+    let version_schema = jsonschema::options()
+        .with_retriever(Docs)
+        .build(&load("version-report.schema.json"))
+        .expect("docs/version-report.schema.json compiles");
+    let group_schema =
+        jsonschema::validator_for(&report_schema).expect("docs/report.schema.json compiles");
+    for (what, validator) in [("version", &version_schema), ("group", &group_schema)] {
+        assert!(!validator.is_valid(&serde_json::json!({})), "{what}: the schema accepts anything");
+    }
+    let check = |validator: &jsonschema::Validator, path: &Path| {
+        let instance: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
+        instance
+    };
+    let top = check(&version_schema, &version.join("report.json"));
+    let groups: BTreeSet<&str> =
+        top["groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(groups, BTreeSet::from(["billing", "core"]));
+    for g in groups {
+        check(&group_schema, &version.join(g).join("report.json"));
+    }
+    // A group report in the wrong place is caught.
+    let mut bad = top.clone();
+    bad["groups"][0]["report"]["summary"] = serde_json::json!({});
+    assert!(!version_schema.is_valid(&bad), "the groups' reports are not checked");
 }

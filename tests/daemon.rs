@@ -79,20 +79,26 @@ impl Project {
     /// `extra` is appended to the config (a `[watch]` table, `[spec]` keys
     /// go through `spec_keys`).
     fn new(spec_keys: &str, extra: &str) -> Project {
+        Project::with_archive(spec_keys, extra, false)
+    }
+
+    /// [`Project::new`], with the archive on (in `openapi/archive`) when
+    /// `archive`.
+    fn with_archive(spec_keys: &str, extra: &str, archive: bool) -> Project {
         let dir = TempDir::new();
         dir.create("openapi.yaml", spec("", "", 0));
         dir.create("run/.keep", "");
         let p = Project { dir };
-        p.write_config(spec_keys, extra);
+        p.write_config_archive(spec_keys, extra, archive);
         p
     }
 
-    fn write_config(&self, spec_keys: &str, extra: &str) {
+    fn write_config_archive(&self, spec_keys: &str, extra: &str, archive: bool) {
         self.dir.create(
             "apigend.toml",
             format!(
                 "output_dir = \"openapi\"\n\n[spec]\npath = \"openapi.yaml\"\n{spec_keys}\n\n\
-                 [archive]\nenabled = false\n\n\
+                 [archive]\nenabled = {archive}\n\n\
                  [[groups]]\nname = \"core\"\napps = [\"users\", \"shop\"]\n\n\
                  [[groups]]\nname = \"billing\"\napps = [\"billing\"]\n\n{extra}\n"
             ),
@@ -298,6 +304,24 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Waits until `done` holds; after [`PATIENCE`] fails naming `what` it
+/// waited for, with what `why` says (a log).
+fn wait_until(what: &str, mut done: impl FnMut() -> bool, why: impl Fn() -> String) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "waited {PATIENCE:?} for {what}: {}", why());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Makes a FIFO at `path`.
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
 
 fn field<'v>(run: &'v Value, key: &str) -> &'v str {
@@ -571,6 +595,57 @@ fn sigterm_during_generation_leaves_complete_output_and_exits_0() {
     assert_eq!(p.status().unwrap()["state"], "stopped");
 }
 
+/// True once `pid` is gone (or a zombie nobody reaped yet: a container's
+/// init may never reap the orphans it inherits).
+fn process_gone(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let exists = unsafe { libc::kill(pid, 0) } == 0;
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    !exists || stat.contains(") Z ")
+}
+
+/// Waits for a file holding a pid, written by a test's spec command.
+fn wait_pid_file(path: &Path) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(pid) = fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok()) {
+            return pid;
+        }
+        assert!(start.elapsed() < PATIENCE, "{} was never written", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 14: SIGTERM while the spec command hangs kills the command's whole
+/// process group, a grandchild included: nothing of it survives the daemon
+/// (a surviving `manage.py spectacular` would write the spec afterwards).
+#[test]
+fn sigterm_kills_a_hanging_spec_command_and_its_grandchild() {
+    let script = "sleep 300 & echo $! > grandchild.pid; echo $$ > leader.pid; sleep 300; \
+                  cp next.yaml openapi.yaml";
+    let p = Project::new(
+        &format!("command = [\"sh\", \"-c\", \"{script}\"]\ncommand_timeout = \"600s\""),
+        "",
+    );
+    p.dir.create("next.yaml", spec("", "", 0));
+    let mut d = p.start();
+    let leader = wait_pid_file(&p.path().join("leader.pid"));
+    let grandchild = wait_pid_file(&p.path().join("grandchild.pid"));
+    assert!(!process_gone(leader) && !process_gone(grandchild), "the command runs");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+    let start = Instant::now();
+    while !(process_gone(leader) && process_gone(grandchild)) {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "a process of the spec command survived the daemon (leader {leader}: {}, grandchild {grandchild}: {})",
+            !process_gone(leader),
+            !process_gone(grandchild)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Issue 5: SIGHUP with an invalid config keeps the old one (and the daemon
 /// keeps working); with a valid one it is adopted.
 #[test]
@@ -775,15 +850,11 @@ fn a_file_back_in_a_directory_moved_away_is_a_change() {
 /// deaf to saves and to SIGTERM.
 #[test]
 fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
-    use std::os::unix::ffi::OsStrExt as _;
     let p = Project::new("", "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n");
     p.dir.create("backend/manage.py", "");
     let mut d = p.start();
     d.wait_runs(1);
-    let fifo = p.path().join("backend/pipe.py");
-    let fifo = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
-    // SAFETY: mkfifo(3) with a NUL-terminated path we own.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    mkfifo(&p.path().join("backend/pipe.py"));
     // A new path with nothing to read passes the content gate once.
     d.wait_runs(2);
     d.assert_settled_at(2);
@@ -792,4 +863,438 @@ fn a_fifo_among_the_watched_files_does_not_hang_the_daemon() {
     assert_eq!(field(&runs[2], "written"), "billing", "{runs:#?}");
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+}
+
+/// Issue 14: a FIFO at the spec path is refused as "not a regular file":
+/// the daemon's run fails naming it (no hang), `regen --wait` returns, and
+/// a real file there again is generated.
+#[test]
+fn a_fifo_at_the_spec_path_fails_the_run_without_hanging() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    fs::remove_file(p.spec_file()).unwrap();
+    mkfifo(&p.spec_file());
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "result"), "error", "{runs:#?}");
+    let err = p.status().unwrap()["last_error"]["message"].as_str().unwrap().to_string();
+    assert!(err.contains("openapi.yaml") && err.contains("not a regular file"), "{err}");
+
+    let mut regen = p.command(&["regen", "--wait"]).stdout(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = regen.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > PATIENCE {
+            let _ = regen.kill();
+            panic!("`regen --wait` hung on a FIFO at the spec path");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success(), "the run it waited for failed");
+
+    fs::remove_file(p.spec_file()).unwrap();
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    wait_until(
+        "the regular file to be generated",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0), "log:\n{}", d.log_text());
+}
+
+/// Issue 14: the project lock lives with the project, so a daemon is found
+/// whatever runtime directory the other command has (cron, ssh) and
+/// however it names the config (a hard link): `watch` is refused naming
+/// the holder, `generate` hands its run over, `status` finds the daemon.
+#[test]
+fn one_writer_per_project_across_runtime_dirs_and_hard_links() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    p.dir.create("other-run/.keep", "");
+    let other = |args: &[&str], config: &Path| {
+        let mut cmd = p.command(args);
+        cmd.env("XDG_RUNTIME_DIR", p.path().join("other-run"));
+        if config != p.config() {
+            let mut c = Command::new(apigend_bin());
+            c.args(args)
+                .arg("--config")
+                .arg(config)
+                .current_dir(p.path())
+                .env("XDG_RUNTIME_DIR", p.path().join("other-run"))
+                .env_remove("NOTIFY_SOCKET")
+                .stdin(Stdio::null());
+            cmd = c;
+        }
+        cmd.output().unwrap()
+    };
+    let pid = format!("pid {}", d.child.id());
+
+    let out = other(&["watch"], &p.config());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("already watching") && err.contains(&pid),
+        "{err}"
+    );
+
+    let linked = p.path().join("linked.toml");
+    fs::hard_link(p.config(), &linked).unwrap();
+    let out = other(&["watch"], &linked);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains(&pid), "hard-linked config: {err}");
+
+    let out = other(&["generate", "--groups", "billing"], &linked);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains(&format!("daemon ({pid}) is watching")), "{stderr}");
+    assert!(stdout.contains("run #2: ok"), "handed over: {stdout}");
+
+    let out = other(&["status"], &p.config());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains(&format!("running ({pid})")), "{text}");
+    d.assert_settled_at(2);
+}
+
+/// The holder recorded in the project lock, once it is `what`.
+fn wait_lock_holder(p: &Project, what: &str) -> Value {
+    let lock = p.path().join("openapi/.apigend/lock");
+    let start = Instant::now();
+    loop {
+        if let Some(h) = fs::read_to_string(&lock)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(s.trim()).ok())
+            .filter(|h| h["what"] == what)
+        {
+            return h;
+        }
+        assert!(start.elapsed() < PATIENCE, "no `{what}` took {}", lock.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 14: without a daemon, writers take turns: a second `generate`
+/// and an `archive restore` beside a running `generate` wait for it,
+/// saying for whom, then do their work (a restore took no lock at all).
+#[test]
+fn a_second_generate_and_a_restore_wait_for_the_running_generate() {
+    let p = Project::with_archive(
+        "command = [\"sh\", \"-c\", \"test ! -e slow || { touch sleeping; sleep 3; }\"]\n\
+         command_timeout = \"60s\"",
+        "",
+        true,
+    );
+    let out = p.command(&["generate"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = fs::read_dir(p.path().join("openapi/archive")).unwrap().count();
+    assert_eq!(first, 1, "one archive version");
+    let v1 = String::from_utf8_lossy(&p.command(&["archive", "list"]).output().unwrap().stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    p.dir.create("slow", "");
+    let slow = p.command(&["generate"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let slow = slow.unwrap();
+    let holder = wait_lock_holder(&p, "generate");
+    assert_eq!(holder["pid"], slow.id());
+    let start = Instant::now();
+    while !p.path().join("sleeping").exists() {
+        assert!(start.elapsed() < PATIENCE, "the spec command never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    fs::remove_file(p.path().join("slow")).unwrap();
+
+    let second = p.command(&["generate"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let restore = p.command(&["archive", "restore", &v1]).output().unwrap();
+    let second = second.unwrap().wait_with_output().unwrap();
+    let slow = slow.wait_with_output().unwrap();
+    // Both started while the first one slept.
+    let waited_for =
+        format!("`apigend generate` (pid {}) is writing this project; waiting", holder["pid"]);
+    for (what, out) in
+        [("first generate", &slow), ("second generate", &second), ("restore", &restore)]
+    {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{what}: {err}{}", String::from_utf8_lossy(&out.stdout));
+        if what != "first generate" {
+            assert!(err.contains(&waited_for), "{what} says whom it waits for: {err}");
+        }
+    }
+    assert!(String::from_utf8_lossy(&restore.stdout).contains(&format!("restored from {v1}")));
+}
+
+/// Issue 14: `archive restore` beside a daemon is handed to it: the
+/// daemon's baseline becomes the restored version, so a later run for an
+/// unrelated change keeps it (it overwrote it), `status` says so, and a
+/// change to that group's slice regenerates it.
+#[test]
+fn a_restore_beside_the_daemon_becomes_its_baseline() {
+    let p = Project::with_archive(
+        "",
+        "[watch]\npaths = [\"backend\"]\ninclude = [\"**/*.py\"]\n",
+        true,
+    );
+    p.dir.create("backend/models.py", "# 0\n");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let billing_ts = p.path().join("openapi/billing/typescript");
+    let v1_files: BTreeMap<PathBuf, Vec<u8>> =
+        p.mtimes("billing").into_keys().map(|f| (f.clone(), fs::read(&f).unwrap())).collect();
+    let v1 = String::from_utf8_lossy(&p.command(&["archive", "list"]).output().unwrap().stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "written"), "billing", "{runs:#?}");
+
+    let out = p.command(&["archive", "restore", &v1, "--groups", "billing"]).output().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("handing the restore to it"), "{stderr}");
+    assert!(stdout.contains(&format!("restored from {v1}")), "{stdout}");
+    d.wait_log("these groups keep it until their slice changes");
+    let restored = || v1_files.iter().all(|(f, bytes)| fs::read(f).is_ok_and(|b| b == *bytes));
+    assert!(restored(), "the restore wrote version {v1}");
+    let status =
+        String::from_utf8_lossy(&p.command(&["status"]).output().unwrap().stdout).to_string();
+    assert!(status.contains("restored") && status.contains(&v1), "{status}");
+
+    // An unrelated change: a backend file (no spec command: the spec is
+    // the same) runs, and keeps the restored version.
+    p.dir.create("backend/models.py", "# 1\n");
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "result"), "ok", "{runs:#?}");
+    assert!(restored(), "an unrelated run overwrote the restored version; log:\n{}", d.log_text());
+    assert!(d.log_text().contains("kept: the restored version stays"), "{}", d.log_text());
+
+    // A change to billing's slice regenerates it.
+    fs::write(p.spec_file(), spec("", "due", 0)).unwrap();
+    let runs = d.wait_runs(4);
+    assert_eq!(field(&runs[3], "written"), "billing", "{runs:#?}");
+    assert!(!restored());
+    assert!(billing_ts.join("index.ts").exists());
+}
+
+/// Issue 14: after a successful run, `status` shows the old error only in
+/// the history, not as the current error.
+#[test]
+fn status_shows_a_resolved_error_only_in_history() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    fs::write(p.spec_file(), "openapi: [unclosed").unwrap();
+    let runs = d.wait_runs(2);
+    assert_eq!(field(&runs[1], "result"), "error", "{runs:#?}");
+    let text =
+        String::from_utf8_lossy(&p.command(&["status"]).output().unwrap().stdout).to_string();
+    assert!(text.contains("last error: run #2"), "{text}");
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    let runs = d.wait_runs(3);
+    assert_eq!(field(&runs[2], "result"), "ok", "{runs:#?}");
+    let text =
+        String::from_utf8_lossy(&p.command(&["status"]).output().unwrap().stdout).to_string();
+    assert!(!text.contains("last error"), "{text}");
+    assert!(text.contains("resolved errors: 1 (latest: run #2"), "{text}");
+    assert_eq!(p.status().unwrap()["last_error"], Value::Null);
+}
+
+/// Issue 14: a save read half-written (here: the spec cut off after its
+/// paths, so its `$ref`s dangle) is not a version: nothing is generated
+/// or archived from it; the whole save that follows is.
+#[test]
+fn a_truncated_in_place_save_is_not_generated() {
+    let p = Project::with_archive("", "", true);
+    let mut d = p.start();
+    d.wait_runs(1);
+    let before: BTreeMap<PathBuf, Vec<u8>> =
+        p.mtimes("billing").into_keys().map(|f| (f.clone(), fs::read(&f).unwrap())).collect();
+    let full = spec("", "paid", 0);
+    let cut = &full[..full.find("components:").unwrap()];
+    fs::write(p.spec_file(), cut).unwrap();
+    d.wait_log("likely a save read half-written");
+    let deferred = d.runs();
+    assert_eq!(field(deferred.last().unwrap(), "result"), "deferred", "{deferred:#?}");
+    for (f, bytes) in &before {
+        assert_eq!(&fs::read(f).unwrap(), bytes, "{} changed from a truncated save", f.display());
+    }
+    fs::write(p.spec_file(), &full).unwrap();
+    wait_until(
+        "the whole save to be generated",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
+    d.assert_settled_at(d.runs().len());
+    let versions = fs::read_dir(p.path().join("openapi/archive"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("manifest.json").exists())
+        .count();
+    assert_eq!(versions, 2, "startup and the whole save; nothing from the truncated one");
+    let ts =
+        fs::read_to_string(p.path().join("openapi/core/typescript/index.ts")).unwrap_or_default();
+    assert!(!ts.contains("unknown"), "{ts}");
+}
+
+/// Issue 14: a truncated save that stays (the same bytes on the retry) is
+/// what the user meant: generated, its dangling refs warned about.
+#[test]
+fn a_document_with_new_dangling_refs_that_stays_is_generated_after_the_retry() {
+    let p = Project::new("", "");
+    let mut d = p.start();
+    d.wait_runs(1);
+    let full = spec("", "paid", 0);
+    fs::write(
+        p.spec_file(),
+        full.replace("#/components/schemas/Invoice", "#/components/schemas/Gone"),
+    )
+    .unwrap();
+    d.wait_log("likely a save read half-written");
+    wait_until(
+        "the same bytes to be generated on the retry",
+        || d.runs().iter().any(|r| field(r, "written") == "billing"),
+        || d.log_text(),
+    );
+    assert!(d.log_text().contains("dangling $ref"), "{}", d.log_text());
+}
+
+/// Issue 14: the project directory removed and re-created under the daemon
+/// (`rm -rf` and a fresh clone) makes it exit non-zero saying why, so the
+/// service manager starts it again on the new project (instead of staying
+/// deaf to it).
+#[test]
+fn the_project_directory_recreated_makes_the_daemon_exit_non_zero() {
+    let outer = TempDir::new();
+    outer.create("run/.keep", "");
+    let proj = outer.path().join("proj");
+    let write_project = || {
+        fs::create_dir_all(&proj).unwrap();
+        fs::write(proj.join("openapi.yaml"), spec("", "", 0)).unwrap();
+        fs::write(
+            proj.join("apigend.toml"),
+            "output_dir = \"openapi\"\n[spec]\npath = \"openapi.yaml\"\n[archive]\nenabled = false\n\
+             [[groups]]\nname = \"core\"\napps = [\"*\"]\n",
+        )
+        .unwrap();
+    };
+    write_project();
+    let log = outer.path().join("daemon.log");
+    // Started in the project with a bare `--config apigend.toml`, as a
+    // unit's WorkingDirectory= does.
+    let mut child = Command::new(apigend_bin())
+        .args(["watch", "--log-format", "json", "--config", "apigend.toml"])
+        .current_dir(&proj)
+        .env("XDG_RUNTIME_DIR", outer.path().join("run"))
+        .env("RUST_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let text = || fs::read_to_string(&log).unwrap_or_default();
+    let start = Instant::now();
+    while !text().contains("run finished") {
+        assert!(start.elapsed() < PATIENCE, "no startup run: {}", text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    fs::remove_dir_all(&proj).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    write_project();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > PATIENCE {
+            let _ = child.kill();
+            panic!("the daemon stayed on a replaced project: {}", text());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success(), "{status}");
+    assert!(text().contains("was removed and re-created"), "{}", text());
+    for line in text().lines() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "not JSON: {line}");
+    }
+}
+
+/// Issue 14: with `--log-format json` every line is JSON (the lock refusal
+/// included), and a run's API change summary is an event whose counts are
+/// fields, logged after the per-group lines.
+#[test]
+fn json_logs_carry_the_change_summary_in_fields_after_the_group_lines() {
+    let p = Project::with_archive("", "", true);
+    let mut d = p.start();
+    d.wait_runs(1);
+    fs::write(p.spec_file(), spec("", "paid", 0)).unwrap();
+    d.wait_runs(2);
+    let events = d.events();
+    let run2: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["fields"]["run"] == 2 || e["fields"]["group"] == "billing")
+        .collect();
+    let pos = |pred: &dyn Fn(&Value) -> bool| events.iter().position(pred);
+    let regenerated = pos(&|e| {
+        e["fields"]["run"] == 2
+            && e["fields"]["message"].as_str().is_some_and(|m| m.starts_with("regenerated"))
+    });
+    let summary = pos(&|e| e["fields"]["breaking"].is_number() && e["fields"]["run"] == 2);
+    let finished = pos(&|e| e["fields"]["run"] == 2 && e["fields"]["message"] == "run finished");
+    let (Some(regenerated), Some(summary), Some(finished)) = (regenerated, summary, finished)
+    else {
+        panic!("missing events: {run2:#?}");
+    };
+    assert!(regenerated < summary && summary < finished, "order: {run2:#?}");
+    let f = &events[summary]["fields"];
+    assert_eq!(f["group"], "billing", "{f:#}");
+    for key in ["breaking", "warnings", "info", "files_changed"] {
+        assert!(f[key].is_u64(), "{key}: {f:#}");
+    }
+    assert!(f["files_changed"].as_u64().unwrap() > 0, "{f:#}");
+    assert!(events[finished]["fields"]["duration_ms"].is_u64());
+
+    let out = p.command(&["watch", "--log-format", "json"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already watching"), "{err}");
+    for line in err.lines() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "not JSON: {line}");
+    }
+}
+
+/// Issue 14: human logs written to a file (launchd's `StandardErrorPath`,
+/// a cron redirect) have no ANSI colour and carry timestamps; journald
+/// stamps its own lines, so under it there are none.
+#[test]
+fn human_logs_to_a_file_have_no_colour_and_are_stamped_unless_journald() {
+    let p = Project::new("", "");
+    let run = |journald: bool| {
+        let mut cmd = p.command(&["regen"]);
+        cmd.env("RUST_LOG", "info").env("XPC_SERVICE_NAME", "com.apigend.test");
+        if journald {
+            cmd.env_remove("XPC_SERVICE_NAME").env("JOURNAL_STREAM", "8:1234");
+        } else {
+            cmd.env_remove("JOURNAL_STREAM");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let launchd = run(false);
+    assert!(!launchd.contains('\u{1b}'), "ANSI escape in a log file: {launchd:?}");
+    let line = launchd.lines().find(|l| l.contains("generating once")).unwrap_or_default();
+    assert!(line.starts_with("20") && line.contains('T'), "no timestamp: {launchd:?}");
+    let journal = run(true);
+    let line = journal.lines().find(|l| l.contains("generating once")).unwrap_or_default();
+    assert!(!journal.contains('\u{1b}') && !line.starts_with("20"), "{journal:?}");
 }

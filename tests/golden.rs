@@ -34,6 +34,10 @@ const LANGUAGES: [&str; 2] = ["typescript", "python"];
 /// The directory apigend keeps its manifest in, inside each output dir.
 const BOOKKEEPING: &str = ".apigend/";
 
+/// apigend's cache of each output file's size and mtime (a quick check
+/// before hashing): bookkeeping of one copy, which differs between runs.
+const STAT_CACHE: &str = ".apigend/stat.json";
+
 /// The input specs, sorted by file name.
 fn specs() -> Vec<PathBuf> {
     let dir = util::crate_root().join("tests/specs");
@@ -101,6 +105,7 @@ fn generate(spec: &Path, dir: &TempDir, subdir: &str) -> Generated {
         assert!(root.is_dir(), "{}: no {lang} output at {}", spec.display(), root.display());
         util::files_under(&root)
             .into_iter()
+            .filter(|rel| rel != STAT_CACHE)
             .map(|rel| {
                 let bytes = std::fs::read(root.join(&rel)).expect("read generated file");
                 let text = String::from_utf8(bytes)

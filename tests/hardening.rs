@@ -71,12 +71,12 @@ fn fuzz_regressions_replay() {
 
 /// A project in a temp dir with one group `api` taking every app, both
 /// languages, no archive; `openapi.yaml` is the spec, output under `out/`.
-struct Project {
-    dir: TempDir,
+pub(crate) struct Project {
+    pub(crate) dir: TempDir,
 }
 
 impl Project {
-    fn new(spec: impl AsRef<[u8]>) -> Project {
+    pub(crate) fn new(spec: impl AsRef<[u8]>) -> Project {
         Project::with_output(spec, "out")
     }
 
@@ -90,28 +90,28 @@ impl Project {
         Project { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.path().join("out")
     }
 
-    fn write_spec(&self, spec: impl AsRef<[u8]>) {
+    pub(crate) fn write_spec(&self, spec: impl AsRef<[u8]>) {
         // Temp file + rename, so a daemon never reads half of it.
         let tmp = self.path().join(".openapi.yaml.tmp");
         fs::write(&tmp, spec).unwrap();
         fs::rename(&tmp, self.path().join("openapi.yaml")).unwrap();
     }
 
-    fn generate(&self) -> Output {
+    pub(crate) fn generate(&self) -> Output {
         run_apigend(self.path(), ["generate", "--config", "apigend.toml"])
     }
 
     /// Every file under the project (relative path → bytes), skipping the
     /// spec and config.
-    fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         util::files_under(self.path())
             .into_iter()
             .filter(|p| !matches!(p.as_str(), "openapi.yaml" | "apigend.toml"))
@@ -123,7 +123,7 @@ impl Project {
     }
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -140,7 +140,7 @@ fn assert_clean_failure(what: &str, out: &Output, expect: &[&str]) {
 }
 
 /// A small valid spec: one operation in app `items`.
-fn good_spec(extra_prop: &str) -> String {
+pub(crate) fn good_spec(extra_prop: &str) -> String {
     format!(
         "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /api/items/:\n    get:\n      operationId: items_list\n      tags: [items]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Item'}}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      properties:\n        id: {{type: integer}}\n        {extra_prop}: {{type: string}}\n"
     )
@@ -177,6 +177,20 @@ fn deep_yaml(n: usize) -> String {
         indent.push_str("    ");
     }
     s.push_str(&format!("{indent}type: string\n"));
+    s
+}
+
+/// A schema nested `n` levels deep, as YAML flow mappings (unquoted keys,
+/// so only a YAML parser reads it). Block mappings take the indentation of
+/// every level on every line: 10,000 levels of them are 600 MB, past the
+/// size apigend reads at all.
+fn deep_yaml_flow(n: usize) -> String {
+    let mut s = spec_head("Deep");
+    s.push_str("    Deep: ");
+    s.push_str(&"{type: object, properties: {a: ".repeat(n));
+    s.push_str("{type: string}");
+    s.push_str(&"}}".repeat(n));
+    s.push('\n');
     s
 }
 
@@ -272,13 +286,20 @@ fn yaml_alias_bomb_is_refused_and_output_kept() {
 }
 
 /// Issue 7: 10,000 levels of nesting, in YAML and in JSON, are refused
-/// with an error that says how deep is allowed; the output is kept.
+/// with an error that says how deep is allowed; the output is kept. (YAML
+/// block mappings 1,000 deep: 10,000 of them are too large to read, which
+/// `the_size_cap_applies_to_plain_reads` in `src/obtain.rs` covers.)
 #[test]
 fn ten_thousand_levels_of_nesting_are_refused_and_output_kept() {
     let p = Project::new(good_spec("name"));
     util::assert_success("first generate", &p.generate());
     let before = p.snapshot();
-    for (what, spec) in [("yaml", deep_yaml(10_000)), ("json", deep_json(10_000))] {
+    let cases = [
+        ("yaml block", deep_yaml(1_000)),
+        ("yaml flow", deep_yaml_flow(10_000)),
+        ("json", deep_json(10_000)),
+    ];
+    for (what, spec) in cases {
         p.write_spec(spec);
         let out = p.generate();
         assert_clean_failure(what, &out, &["nests deeper than 128 levels"]);
@@ -574,13 +595,17 @@ fn hostile_payloads_stay_inert_data() {
 /// Issue 7: names that are paths (`../../../etc/passwd`, `/etc`, `..`,
 /// `.apigend`), quoted, spaced, reserved or device names never become a
 /// path outside the output directory: the project holds nothing but the
-/// spec, the config and `out/`, and every generated path is plain.
+/// spec, the config, `out/` (the group's output, and the project lock) and
+/// every generated path is plain.
 #[test]
 fn hostile_names_write_nothing_outside_the_output_dir() {
     let p = generate_hostile("names.yaml");
     for f in util::files_under(p.path()) {
         assert!(
-            f == "openapi.yaml" || f == "apigend.toml" || f.starts_with("out/api/"),
+            f == "openapi.yaml"
+                || f == "apigend.toml"
+                || f == "out/.apigend/lock"
+                || f.starts_with("out/api/"),
             "a file outside the output dir: {f}"
         );
         for part in f.split('/') {
@@ -655,12 +680,12 @@ fn an_output_path_that_is_a_file_gives_a_clear_error() {
 
 /// A tmpfs of `size` bytes mounted at `dir`, unmounted on drop; `None` (with
 /// the reason printed) where the environment forbids mounting.
-struct Tmpfs {
+pub(crate) struct Tmpfs {
     dir: PathBuf,
 }
 
 impl Tmpfs {
-    fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
+    pub(crate) fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
         fs::create_dir_all(dir).unwrap();
         let out =
             Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(dir).output();
@@ -684,7 +709,7 @@ impl Tmpfs {
         }
     }
 
-    fn remount(&self, options: &str) {
+    pub(crate) fn remount(&self, options: &str) {
         let out = Command::new("mount")
             .args(["-o", &format!("remount,{options}")])
             .arg(&self.dir)
@@ -702,7 +727,7 @@ impl Drop for Tmpfs {
 
 /// The output dir of the project's group is exactly what its manifest
 /// lists (no journal, every file's hash right): never half-written.
-fn assert_consistent(dir: &Path) {
+pub(crate) fn assert_consistent(dir: &Path) {
     let state = dir.join(".apigend");
     assert!(!state.join("journal.json").exists(), "{}: a journal is left", dir.display());
     let m: serde_json::Value =
@@ -750,7 +775,7 @@ fn a_read_only_output_file_system_is_reported_and_recovered() {
 }
 
 /// A spec with `n` schemas, so its output has a size to fill a disk with.
-fn sized_spec(n: usize, prop: &str) -> String {
+pub(crate) fn sized_spec(n: usize, prop: &str) -> String {
     let mut s = spec_head("M0");
     for i in 0..n {
         s.push_str(&format!(

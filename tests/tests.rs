@@ -40,6 +40,9 @@ mod diff_rules;
 /// The diff report on real pairs of API versions (`../shared/pairs`).
 mod diff_pairs;
 
+/// The clients as npm and Python packages installed into fresh consumers.
+mod packages;
+
 /// The watch daemon against the real binary (issue 5).
 mod daemon;
 
@@ -62,3 +65,6 @@ mod hardening;
 /// corpus document and spec: requests Prism accepts, responses the clients
 /// accept.
 mod prism;
+/// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
+/// files apigend did not write, leftovers of killed runs (issue 14).
+mod disk;

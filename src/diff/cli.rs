@@ -68,14 +68,19 @@ pub fn run_diff_command(
     Ok(DiffOutput { text, failed })
 }
 
+/// How long reading one file may take (a hung network mount).
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Reads and parses one spec; relative `$ref`s resolve against its folder.
 fn load(path: &Path) -> Result<openapiv3::OpenAPI, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let fetch = move |rel: &str| -> Result<Vec<u8>, String> {
-        let p = dir.join(rel);
-        std::fs::read(&p).map_err(|e| format!("{}: cannot read: {e}", p.display()))
+    // Regular files only, capped, within a time-out (a FIFO would hang).
+    let read = |p: &Path| {
+        crate::obtain::read_file(p, crate::obtain::MAX_SPEC_BYTES, READ_TIMEOUT)
+            .map_err(|e| format!("{}: cannot read: {e}", p.display()))
     };
+    let bytes = read(path)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let fetch = move |rel: &str| -> Result<Vec<u8>, String> { read(&dir.join(rel)) };
     crate::spec::parse_typed(&bytes, &path.display().to_string(), &fetch).map_err(|e| e.to_string())
 }
 
