@@ -398,7 +398,11 @@ fn document_calls(
 
     // The same IR the binary generated from: the operations the clients have.
     let cfg =
-        apigend::config::load(&config).map_err(|e| format!("load {}: {e}", config.display()))?;
+        // No environment: the test's own APIGEND_* variables (APIGEND_PYTHON,
+        // the checker) are not config keys; `util::run_apigend` keeps them
+        // from the binary too.
+        apigend::config::load_with_env(&config, &[])
+            .map_err(|e| format!("load {}: {e}", config.display()))?;
     let api = apigend::pipeline::load_api(&cfg).map_err(|e| format!("load the document: {e}"))?;
     let document = apigend::spec::parse_value(&std::fs::read(&spec).expect("read spec"))
         .map_err(|e| format!("parse the document: {e}"))?;

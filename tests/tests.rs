@@ -61,10 +61,10 @@ mod names;
 /// regressions (issue 7).
 mod hardening;
 
+/// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
+/// files apigend did not write, leftovers of killed runs (issue 14).
+mod disk;
 /// Both clients against Stoplight Prism's validating mock server, on every
 /// corpus document and spec: requests Prism accepts, responses the clients
 /// accept.
 mod prism;
-/// Nothing lost, nothing stuck: full disks, commits that cannot be applied,
-/// files apigend did not write, leftovers of killed runs (issue 14).
-mod disk;
