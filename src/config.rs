@@ -377,20 +377,16 @@ pub struct Archive {
     pub max_versions: usize,
 }
 
-/// Top-level keys, so the environment can only reach real config keys and
-/// other `APIGEND_*` variables (used by tools and tests) are left alone.
-const TOP_LEVEL_KEYS: &[&str] = &[
-    "output_dir",
-    "spec",
-    "apps",
-    "languages",
-    "typescript",
-    "python",
-    "groups",
-    "watch",
-    "archive",
-    "adopt",
-];
+/// Top-level keys that hold a value, so the environment can only reach real
+/// config keys and other `APIGEND_*` variables are left alone.
+const TOP_LEVEL_KEYS: &[&str] = &["output_dir", "adopt"];
+
+/// Top-level tables: the environment reaches their keys only
+/// (`APIGEND_PYTHON__PACKAGE`), never the table itself, so a variable such as
+/// `APIGEND_PYTHON=/usr/bin/python3` (the test tools' interpreter) or
+/// `APIGEND_SPEC=…` is not read as the table.
+const TOP_LEVEL_TABLES: &[&str] =
+    &["spec", "apps", "languages", "typescript", "python", "groups", "watch", "archive"];
 
 /// Reads and validates a config file, with `APIGEND_*` environment overrides.
 ///
@@ -440,8 +436,16 @@ pub fn from_str_with_env(
         .iter()
         .filter_map(|(k, v)| {
             let rest = k.strip_prefix("APIGEND_")?;
-            let top = rest.split("__").next()?.to_ascii_lowercase();
-            TOP_LEVEL_KEYS.contains(&top.as_str()).then(|| (k.clone(), v.clone()))
+            let (top, nested) = match rest.split_once("__") {
+                Some((top, _)) => (top.to_ascii_lowercase(), true),
+                None => (rest.to_ascii_lowercase(), false),
+            };
+            let known = if nested {
+                TOP_LEVEL_TABLES.contains(&top.as_str())
+            } else {
+                TOP_LEVEL_KEYS.contains(&top.as_str())
+            };
+            known.then(|| (k.clone(), v.clone()))
         })
         .collect();
     let raw: RawConfig = config::Config::builder()
@@ -807,10 +811,18 @@ mod tests {
     fn environment_overrides_and_ignores_unrelated_variables() {
         let c = load_str(
             "[spec]\npath = \"x.yaml\"\n",
-            &[("APIGEND_ARCHIVE__MAX_VERSIONS", "5"), ("APIGEND_BIN", "/bin/true")],
+            &[
+                ("APIGEND_ARCHIVE__MAX_VERSIONS", "5"),
+                ("APIGEND_BIN", "/bin/true"),
+                // The test tools' interpreter, named like the `[python]`
+                // table: a table is only reached through its keys.
+                ("APIGEND_PYTHON", "/usr/bin/python3"),
+                ("APIGEND_TYPESCRIPT__PACKAGE", "true"),
+            ],
         )
         .unwrap();
         assert_eq!(c.archive.unwrap().max_versions, 5);
+        assert!(c.typescript_package && !c.python_package_files);
     }
 
     #[test]

@@ -9,14 +9,22 @@
 //!    `walk` (paths, operations, parameters, bodies) and `schema` (resolved
 //!    schemas, refs followed with a visited set, an inline schema and an
 //!    equivalent `$ref` compared as equal).
-//! 2. The rules in [`rules`] (one per file, one registry in report order)
-//!    read the `ApiDiff` and return [`Finding`]s: data, no prose. All
-//!    wording lives in [`report`].
+//!    Every schema change carries where it is in both documents, so each
+//!    finding has a `source` pointer computed while walking, not guessed
+//!    afterwards.
+//! 2. The rules in [`rules`] (one table of id, level, SDK flag and check;
+//!    one check per file) read the `ApiDiff` and return [`Finding`]s at the
+//!    place of the change: data, no prose.
+//! 3. [`Report::causes`] fans the findings in to their causes (a change in
+//!    a component and every endpoint that reaches it), which the reports
+//!    print first. All wording lives in [`report`].
 //!
-//! Pure: no I/O, no clock. The one exception is [`cli::run_diff_command`],
-//! the shell of `apigend diff`, which reads two files and today's date.
+//! Pure: no I/O, no clock. The one exception is [`cli`], the shell of
+//! `apigend diff`, which reads two files, today's date and
+//! `$GITHUB_STEP_SUMMARY`.
 
 pub mod cli;
+pub mod locate;
 pub mod report;
 pub mod rules;
 mod schema;
@@ -27,7 +35,8 @@ use std::cmp::Reverse;
 
 use serde::Serialize;
 
-pub use schema::{SchemaChange, SchemaChangeKind};
+pub use report::{Format, render};
+pub use schema::{SchemaChange, SchemaChangeKind, Side};
 
 /// How much a change matters, oasdiff's three levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -132,6 +141,9 @@ pub struct Param {
     pub location: String,
     /// `required: true`.
     pub required: bool,
+    /// JSON pointer of the parameter object in its document (the base's for
+    /// a removed one, else the revision's).
+    pub at: String,
 }
 
 /// A parameter both documents have.
@@ -174,6 +186,10 @@ pub enum BodyDiff {
         media_removed: Vec<String>,
         /// Media types both accept, with schema changes.
         media_modified: Vec<MediaDiff>,
+        /// JSON pointer of the base's request body object.
+        old_at: String,
+        /// JSON pointer of the revision's request body object.
+        new_at: String,
     },
 }
 
@@ -191,6 +207,11 @@ pub struct Header {
 pub struct ResponseDiff {
     /// The status (`200`, `2XX`, `default`).
     pub status: String,
+    /// JSON pointer of the base's response object (a component's, when the
+    /// operation refers to one).
+    pub old_at: String,
+    /// JSON pointer of the revision's response object.
+    pub new_at: String,
     /// Media types only the revision returns.
     pub media_added: Vec<String>,
     /// Media types only the base returned.
@@ -356,7 +377,8 @@ pub fn structural(
 /// Prose comes from [`report::message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The rule's stable kebab-case id (oasdiff vocabulary).
+    /// The rule's stable kebab-case id (oasdiff vocabulary), stamped from
+    /// the rule table.
     pub rule_id: &'static str,
     /// The rule's level.
     pub level: Level,
@@ -370,26 +392,36 @@ pub struct Finding {
     pub path: Option<String>,
     /// The endpoint's `operationId`.
     pub operation_id: Option<String>,
-    /// JSON pointer of the changed element (the revision's, or the base's
-    /// for something removed). Schemas are addressed as if every `$ref`
-    /// were inlined, so the pointer says where in the endpoint it is.
+    /// JSON pointer of the changed element relative to the endpoint: schemas
+    /// are addressed as if every `$ref` were inlined, so the pointer says
+    /// where in the endpoint's body it is.
     pub pointer: String,
+    /// Which document [`Self::source`] is in: the base for what was removed,
+    /// the revision for everything else.
+    pub side: Side,
+    /// JSON pointer of the place that changed, as it is in that document
+    /// (`/components/schemas/Invoice/properties/total`): refs followed, so a
+    /// change inside a component points into the component, and `allOf`
+    /// members and union branches appear as written.
+    pub source: String,
     /// Named facts for the message (`property`, `status`, `from`, …).
     pub args: Vec<(&'static str, String)>,
 }
 
 impl Finding {
-    /// A finding of `rule` with no location yet.
+    /// A finding with no rule (the rule table stamps it) and no location.
     #[must_use]
-    pub fn new(rule_id: &'static str) -> Finding {
+    pub fn new() -> Finding {
         Finding {
-            rule_id,
+            rule_id: "",
             level: Level::Info,
             sdk_breaking: false,
             method: None,
             path: None,
             operation_id: None,
             pointer: String::new(),
+            side: Side::Revision,
+            source: String::new(),
             args: Vec::new(),
         }
     }
@@ -403,10 +435,18 @@ impl Finding {
         self
     }
 
-    /// Sets the pointer.
+    /// Sets the endpoint-relative pointer.
     #[must_use]
     pub fn pointer(mut self, pointer: impl Into<String>) -> Finding {
         self.pointer = pointer.into();
+        self
+    }
+
+    /// Sets the place that changed, in `side`'s document.
+    #[must_use]
+    pub fn source(mut self, side: Side, pointer: impl Into<String>) -> Finding {
+        self.side = side;
+        self.source = pointer.into();
         self
     }
 
@@ -432,22 +472,64 @@ impl Finding {
         }
     }
 
-    /// Stable 12-hex-digit id: SHA-256 of `id:method:endpointKey:pointer`.
-    /// Built from location, not wording (research §1.8), so rewording a
-    /// message does not invalidate an accepted change.
+    /// Stable 12-hex-digit id: SHA-256 of the rule, the endpoint key, both
+    /// pointers and the facts that say what changed. Built from location
+    /// and facts, not wording (research §1.8), so rewording a message does
+    /// not invalidate an accepted change; the media types a finding was
+    /// merged over and the component name (implied by `source`) stay out,
+    /// so adding a media type to a body does not either.
     #[must_use]
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
-        let key = format!(
-            "{}:{}:{}:{}",
+        let mut h = Sha256::new();
+        for part in [
             self.rule_id,
-            self.method.as_deref().unwrap_or(""),
-            self.endpoint_key().unwrap_or_default(),
-            self.pointer
-        );
-        let mut hex = crate::spec::hex(&Sha256::digest(key.as_bytes()));
+            self.endpoint_key().as_deref().unwrap_or(""),
+            &self.pointer,
+            self.side.as_str(),
+            &self.source,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        for (k, v) in self.args.iter().filter(|(k, _)| !matches!(*k, "media" | "component")) {
+            h.update(k.as_bytes());
+            h.update([1]);
+            h.update(v.as_bytes());
+            h.update([0]);
+        }
+        let mut hex = crate::spec::hex(&h.finalize());
         hex.truncate(12);
         hex
+    }
+
+    /// What a finding is a consequence of, as a key: the rule and the place
+    /// in a component when the change is inside one (so every endpoint that
+    /// reaches `#/components/schemas/Invoice/properties/total` shares it),
+    /// else the rule and what the change says without its endpoint (so the
+    /// same change made to many operations reads as one line).
+    #[must_use]
+    pub fn cause_key(&self) -> String {
+        if self.source.starts_with("/components/") {
+            format!("{}\0{}\0{}", self.rule_id, self.side.as_str(), self.source)
+        } else {
+            format!("{}\0{}", self.rule_id, report::cause_message(self))
+        }
+    }
+
+    /// [`Self::cause_key`] as a 12-hex-digit id.
+    #[must_use]
+    pub fn cause_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hex = crate::spec::hex(&Sha256::digest(self.cause_key().as_bytes()));
+        hex.truncate(12);
+        hex
+    }
+}
+
+impl Default for Finding {
+    fn default() -> Self {
+        Finding::new()
     }
 }
 
@@ -460,6 +542,33 @@ pub struct Report {
     pub revision_version: String,
     /// Level (highest first), then endpoint, then rule order.
     pub findings: Vec<Finding>,
+}
+
+/// One cause and the findings it fans out to: a change made once (in a
+/// component, or to operations alike) and every endpoint that reaches it.
+#[derive(Debug, Clone)]
+pub struct Cause<'r> {
+    /// [`Finding::cause_id`] of its findings.
+    pub id: String,
+    /// Its findings, in report order (at least one).
+    pub findings: Vec<&'r Finding>,
+}
+
+impl Cause<'_> {
+    /// The first finding: rule, level and source are the same in all.
+    #[must_use]
+    pub fn first(&self) -> &Finding {
+        self.findings[0]
+    }
+
+    /// Distinct endpoints the cause reaches (0 for a document-wide change).
+    #[must_use]
+    pub fn endpoints(&self) -> usize {
+        let mut keys: Vec<String> = self.findings.iter().filter_map(|f| f.endpoint_key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
+    }
 }
 
 /// How many findings of each level.
@@ -505,6 +614,29 @@ impl Report {
     pub fn is_empty(&self) -> bool {
         self.findings.is_empty()
     }
+
+    /// The findings fanned in to their causes: level first (highest first),
+    /// then rule order, then the order the first finding of each appears.
+    #[must_use]
+    pub fn causes(&self) -> Vec<Cause<'_>> {
+        use std::collections::HashMap;
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut out: Vec<Cause<'_>> = Vec::new();
+        for f in &self.findings {
+            let key = f.cause_key();
+            match index.get(&key) {
+                Some(&i) => out[i].findings.push(f),
+                None => {
+                    index.insert(key, out.len());
+                    out.push(Cause { id: f.cause_id(), findings: vec![f] });
+                }
+            }
+        }
+        let order = |id: &str| rules::RULES.iter().position(|r| r.id == id);
+        // Stable: causes of one rule keep their report order.
+        out.sort_by_key(|c| (Reverse(c.first().level), order(c.first().rule_id)));
+        out
+    }
 }
 
 /// Options of a comparison.
@@ -533,12 +665,13 @@ pub fn compare_with(
     let d = structural(old, new, opts.today);
     let mut findings = Vec::new();
     for (order, rule) in rules::RULES.iter().enumerate() {
-        if opts.only_rule.is_some_and(|id| id != rule.id()) {
+        if opts.only_rule.is_some_and(|id| id != rule.id) {
             continue;
         }
-        for mut f in rule.check(&d) {
-            f.level = rule.level();
-            f.sdk_breaking = rule.sdk_breaking();
+        for mut f in (rule.check)(&d) {
+            f.rule_id = rule.id;
+            f.level = rule.level;
+            f.sdk_breaking = rule.sdk_breaking;
             findings.push((order, f));
         }
     }
@@ -600,6 +733,7 @@ fn sort_key(f: &Finding, rule_order: usize) -> impl Ord + '_ {
         f.method.as_deref().map(method_rank),
         rule_order,
         f.pointer.as_str(),
+        f.source.as_str(),
     )
 }
 
@@ -622,10 +756,13 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_ignores_arguments() {
-        let a = Finding::new("endpoint-added").pointer("/paths/~1a/get").arg("x", "1");
-        let b = Finding::new("endpoint-added").pointer("/paths/~1a/get").arg("x", "2");
-        assert_eq!(a.fingerprint(), b.fingerprint());
-        assert_eq!(a.fingerprint().len(), 12);
+    fn fingerprint_ignores_media_but_not_what_changed() {
+        let f = |status: &str, media: &str| Finding {
+            rule_id: "response-success-status-removed",
+            ..Finding::new().pointer("/paths/~1a/get").arg("status", status).arg("media", media)
+        };
+        assert_eq!(f("201", "a/json").fingerprint(), f("201", "b/xml").fingerprint());
+        assert_ne!(f("201", "a/json").fingerprint(), f("202", "a/json").fingerprint());
+        assert_eq!(f("201", "a/json").fingerprint().len(), 12);
     }
 }

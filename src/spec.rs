@@ -49,12 +49,14 @@ pub const MAX_DEPTH: usize = 256;
 ///   normalise, no JSON tree built;
 /// - anything else, or when `use_doc` fails on the first way, is parsed to a
 ///   JSON value, bundled, normalised (3.1 → 3.0 and common mistakes fixed,
-///   with warnings), and indexed from that. Its errors are the ones
-///   reported.
+///   with warnings), and indexed from that, tolerantly: a piece `openapiv3`
+///   refuses is repaired (`repair`) instead of failing. Its errors are the
+///   ones reported.
 ///
 /// # Errors
 /// Syntax errors (with line and column), documents that are not OpenAPI 3.x,
-/// and shapes `openapiv3` rejects (with the JSON pointer), or `use_doc`'s.
+/// a level that is not a mapping (`/paths`, a component section), with the
+/// JSON pointer, or `use_doc`'s.
 pub fn read<T>(
     bytes: Vec<u8>,
     origin: &str,
@@ -113,8 +115,14 @@ fn read_inner<T>(
     };
     let mut root = parse_value(text.as_bytes()).map_err(err)?;
     drop(text);
-    let version = check_openapi(&root).map_err(err)?;
     let mut warnings = Vec::new();
+    // YAML reads `openapi: 3.1` as a number.
+    if let Some(n @ Value::Number(_)) = root.get("openapi") {
+        let v = n.to_string();
+        warnings.push(format!("#/openapi: `{v}` is a number; read as the string \"{v}\""));
+        root["openapi"] = Value::String(v);
+    }
+    let version = check_openapi(&root).map_err(err)?;
     bundle::bundle(&mut root, fetch, &mut warnings).map_err(err)?;
     normalise::normalise(&mut root, &mut warnings);
     let json = serde_json::to_string(&root).map_err(|e| err(e.to_string()))?;

@@ -4,12 +4,16 @@
 //! copy into the repo). When a pair is absent (a clone without the shared
 //! data) the checks that need it skip and say so ([`crate::util::shared_dir`]:
 //! on stderr and in `scripts/test.sh`'s closing summary); with
-//! `APIGEND_REQUIRE_SHARED=1` (the project's CI) that is a failure. The two small drf-spectacular pairs are copied under
-//! `tests/diff_pairs/` (provenance in `tests/diff_pairs/sources.tsv`) and
-//! always run.
+//! `APIGEND_REQUIRE_SHARED=1` (the project's CI) that is a failure. The two
+//! small drf-spectacular pairs are copied under `tests/diff_pairs/`
+//! (provenance in `tests/diff_pairs/sources.tsv`) and always run.
 //!
-//! Expectations come from reading each pair's `summary.txt` and
-//! `peer-optic.txt`, not from snapshotting this engine's output.
+//! Expectations come from reading each pair's `summary.txt`,
+//! `peer-optic.txt` and the documents, not from snapshotting this engine's
+//! output: the asserts below, and `tests/diff_pairs/expect/<pair>.txt`
+//! (rules that must appear, false positives that must not). Every pair
+//! also proves that each finding's `source` resolves in its document and
+//! that no two findings share a fingerprint.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,6 +24,132 @@ use apigend::diff::{self, Finding, Options, Report};
 /// ([`crate::util::shared_dir`]).
 fn shared_pair(name: &str) -> Option<PathBuf> {
     crate::util::shared_dir(&format!("pairs/{name}"))
+}
+
+/// Every pair with an expectations file; each has a test below that calls
+/// [`check_pair`].
+const EXPECTED_PAIRS: &[&str] = &[
+    "authentik-765219b-to-413fc20",
+    "cvat-2.31.0-to-2.32.0",
+    "drfsp-fields-oas30-to-oas31",
+    "drfsp-versioning-accept-v1-to-v2",
+    "github-octokit-22.0.0-to-23.0.0",
+    "inventree-488-to-490",
+    "inventree-523-to-525",
+    "stripe-2019-05-23-to-2019-05-31",
+];
+
+#[test]
+fn every_expectations_file_names_a_checked_pair() {
+    let dir = crate::util::crate_root().join("tests/diff_pairs/expect");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read tests/diff_pairs/expect")
+        .filter_map(|e| {
+            let name = e.expect("dir entry").file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".txt").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, EXPECTED_PAIRS, "tests/diff_pairs/expect and EXPECTED_PAIRS differ");
+    let shared = crate::util::crate_root().join("../shared/pairs");
+    if let Ok(entries) = std::fs::read_dir(&shared) {
+        for e in entries.flatten().filter(|e| e.path().is_dir()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert!(names.contains(&name), "{name}: a shared pair without expectations");
+        }
+    }
+}
+
+/// A document as plain JSON, as its file has it.
+fn raw(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        serde_yaml_ng::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    })
+}
+
+/// The pair's expectations, every `source` resolving in its document, and
+/// unique fingerprints.
+fn check_pair(name: &str, dir: &Path, r: &Report) {
+    use std::collections::HashMap;
+    let mut failures = Vec::new();
+    let expect_path =
+        crate::util::crate_root().join("tests/diff_pairs/expect").join(format!("{name}.txt"));
+    let expect = std::fs::read_to_string(&expect_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display()));
+    for line in expect.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut words = line.splitn(3, ' ');
+        let (verb, rule) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let place = words.next();
+        let matching: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| rule == "*" || f.rule_id == rule)
+            .filter(|f| {
+                place.is_none_or(|p| {
+                    format!(
+                        "{} {}",
+                        f.method.as_deref().unwrap_or("-"),
+                        f.path.as_deref().unwrap_or("-")
+                    ) == p
+                })
+            })
+            .collect();
+        match verb {
+            "must" if matching.is_empty() => failures.push(format!("missing: {line}")),
+            "never" if !matching.is_empty() => failures.push(format!(
+                "false positive: {line}: {}",
+                diff::report::plain_message(matching[0])
+            )),
+            "must" | "never" => {}
+            _ => failures.push(format!("{}: bad line {line:?}", expect_path.display())),
+        }
+    }
+    let base = raw(&file_in(dir, "base"));
+    let revision = raw(&file_in(dir, "revision"));
+    let mut unresolved = 0;
+    for f in &r.findings {
+        let doc = match f.side {
+            diff::Side::Base => &base,
+            diff::Side::Revision => &revision,
+        };
+        if doc.pointer(&f.source).is_none() {
+            unresolved += 1;
+            if unresolved <= 10 {
+                failures.push(format!(
+                    "source {} does not resolve in the {}: {} {:?} {:?}",
+                    f.source,
+                    f.side.as_str(),
+                    f.rule_id,
+                    f.method,
+                    f.path
+                ));
+            }
+        }
+    }
+    let mut seen: HashMap<String, &Finding> = HashMap::new();
+    for f in &r.findings {
+        if let Some(other) = seen.insert(f.fingerprint(), f) {
+            failures.push(format!(
+                "fingerprint {} shared: {} {:?} {} and {} {:?} {}",
+                f.fingerprint(),
+                other.rule_id,
+                other.path,
+                other.pointer,
+                f.rule_id,
+                f.path,
+                f.pointer
+            ));
+        }
+    }
+    let causes = r.causes();
+    eprintln!(
+        "{name}: {} findings ({:?}), {} causes, {unresolved} unresolved sources",
+        r.findings.len(),
+        r.counts(),
+        causes.len()
+    );
+    assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
 }
 
 fn local_pair(name: &str) -> PathBuf {
@@ -94,6 +224,7 @@ fn has(r: &Report, rule: &str, method: &str, path: &str, arg: (&str, &str)) -> b
 fn inventree_488_to_490() {
     let Some(dir) = shared_pair("inventree-488-to-490") else { return };
     let r = report(&dir);
+    check_pair("inventree-488-to-490", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -146,6 +277,7 @@ fn inventree_488_to_490() {
 fn inventree_523_to_525() {
     let Some(dir) = shared_pair("inventree-523-to-525") else { return };
     let r = report(&dir);
+    check_pair("inventree-523-to-525", &dir, &r);
     let ordering = of(&r, "request-parameter-enum-value-removed");
     assert_eq!(ordering.len(), 1);
     assert_eq!(ordering[0].path.as_deref(), Some("/api/order/po-line/"));
@@ -212,6 +344,7 @@ fn inventree_523_to_525() {
 fn authentik_765219b_to_413fc20() {
     let Some(dir) = shared_pair("authentik-765219b-to-413fc20") else { return };
     let r = report(&dir);
+    check_pair("authentik-765219b-to-413fc20", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -265,6 +398,7 @@ fn authentik_765219b_to_413fc20() {
 fn cvat_2_31_to_2_32() {
     let Some(dir) = shared_pair("cvat-2.31.0-to-2.32.0") else { return };
     let r = report(&dir);
+    check_pair("cvat-2.31.0-to-2.32.0", &dir, &r);
     assert_eq!(
         endpoints(&r, "api-path-removed-without-deprecation"),
         [
@@ -332,6 +466,7 @@ fn cvat_2_31_to_2_32() {
 fn stripe_2019_05_23_to_05_31() {
     let Some(dir) = shared_pair("stripe-2019-05-23-to-2019-05-31") else { return };
     let r = report(&dir);
+    check_pair("stripe-2019-05-23-to-2019-05-31", &dir, &r);
     let removed = endpoints(&r, "api-path-removed-without-deprecation");
     assert_eq!(removed.len(), 4);
     assert!(removed.iter().all(|e| e.contains("/customer_balance_transactions")), "{removed:?}");
@@ -363,7 +498,9 @@ fn stripe_2019_05_23_to_05_31() {
 /// change, `id` integer → string(uuid), on both endpoints.
 #[test]
 fn drf_spectacular_accept_header_versioning() {
-    let r = report(&local_pair("drfsp-versioning-accept-v1-to-v2"));
+    let dir = local_pair("drfsp-versioning-accept-v1-to-v2");
+    let r = report(&dir);
+    check_pair("drfsp-versioning-accept-v1-to-v2", &dir, &r);
     assert!(has(&r, "response-property-type-changed", "GET", "/x/", ("property", "[].id")));
     assert!(has(&r, "response-property-type-changed", "GET", "/x/{id}/", ("property", "id")));
     let f = &of(&r, "response-property-type-changed")[0];
@@ -376,7 +513,9 @@ fn drf_spectacular_accept_header_versioning() {
 /// the same API in two spellings, so no finding at all.
 #[test]
 fn drf_spectacular_oas30_vs_oas31_is_no_change() {
-    let r = report(&local_pair("drfsp-fields-oas30-to-oas31"));
+    let dir = local_pair("drfsp-fields-oas30-to-oas31");
+    let r = report(&dir);
+    check_pair("drfsp-fields-oas30-to-oas31", &dir, &r);
     assert!(r.is_empty(), "{:#?}", r.findings);
 }
 
@@ -388,6 +527,7 @@ fn drf_spectacular_oas30_vs_oas31_is_no_change() {
 fn github_octokit_22_to_23() {
     let Some(dir) = shared_pair("github-octokit-22.0.0-to-23.0.0") else { return };
     let r = report(&dir);
+    check_pair("github-octokit-22.0.0-to-23.0.0", &dir, &r);
     let removed = of(&r, "api-path-removed-without-deprecation").len()
         + of(&r, "api-removed-without-deprecation").len()
         + of(&r, "api-path-removed-with-deprecation").len()
@@ -497,6 +637,49 @@ fn rendered_reports_match_goldens_and_the_json_schema() {
     if let Some(dir) = shared_pair("cvat-2.31.0-to-2.32.0") {
         assert_valid(&render_json(&report(&dir), &labels, &[]));
     }
+}
+
+/// `--format github`: one annotation per ERR/WARN cause, pointing at the
+/// line of the spec where the change is, then the verdict; the step summary
+/// is appended, never overwritten.
+#[test]
+fn github_format_annotates_each_cause_at_its_line() {
+    use apigend::diff::report::{Context, Format, Labels, SpecFile, render};
+    let name = "drfsp-versioning-accept-v1-to-v2";
+    let dir = local_pair(name);
+    let r = report(&dir);
+    let base = std::fs::read_to_string(dir.join("base.yml")).unwrap();
+    let revision = std::fs::read_to_string(dir.join("revision.yml")).unwrap();
+    let ctx = Context {
+        labels: Labels { title: "x", base: "base.yml", revision: "revision.yml" },
+        files: &[],
+        base: Some(SpecFile { path: "specs/base.yml", text: &base }),
+        revision: Some(SpecFile { path: "specs/revision.yml", text: &revision }),
+    };
+    let out = render(&r, Format::Github, &ctx);
+    expectorate::assert_contents(format!("tests/diff_pairs/{name}/report.github.txt"), &out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        r.causes().iter().filter(|c| c.first().level != diff::Level::Info).count() + 1
+    );
+    let error = lines[0];
+    assert!(error.starts_with("::error file=specs/revision.yml,line="), "{error}");
+    let line: usize = error["::error file=specs/revision.yml,line=".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(revision.lines().nth(line - 1).unwrap().trim_start().starts_with("id:"), "line {line}");
+    assert!(lines[1].starts_with("::warning file=specs/base.yml,line="), "{}", lines[1]);
+    assert!(lines.last().unwrap().contains("BREAKING"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = tmp.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    apigend::diff::cli::append_to(&summary, "# report").unwrap();
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "earlier step\n# report\n");
 }
 
 fn assert_valid(json: &str) {

@@ -1,6 +1,7 @@
 //! Every diff rule alone on its own base/revision pair
-//! (`tests/diff_cases/<rule-id>/`), the `no-change*` cases with every rule
-//! on, and the registry itself (oasdiff's `singleCheckConfig` and
+//! (`tests/diff_cases/<rule-id>/`), the `no-change*` cases (nothing to
+//! report) and the `all-rules-*` cases (exactly these findings, no false
+//! break beside them) with every rule on, and the registry itself (oasdiff's `singleCheckConfig` and
 //! `rule_symmetry_test.go`, ripgrep's `longs_no_duplicates`).
 //!
 //! `expected.txt` starts with `# proves: <one sentence>`; the other lines
@@ -123,6 +124,15 @@ fn no_change_cases_have_no_findings_with_every_rule_on() {
 }
 
 #[test]
+fn all_rules_cases_report_exactly_their_findings() {
+    let names: Vec<String> =
+        case_names().into_iter().filter(|n| n.starts_with("all-rules-")).collect();
+    assert!(names.len() >= 5, "the all-rules cases are missing: {names:?}");
+    let failures: Vec<String> = names.iter().filter_map(|n| run_case(n, None)).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn rule_ids_are_unique_and_kebab_case() {
     let reg = rules::registry();
     let mut seen = BTreeSet::new();
@@ -147,7 +157,7 @@ fn every_rule_has_a_case_and_every_case_names_a_rule() {
     }
     for c in &cases {
         assert!(
-            ids.contains(c.as_str()) || c.starts_with("no-change"),
+            ids.contains(c.as_str()) || c.starts_with("no-change") || c.starts_with("all-rules-"),
             "tests/diff_cases/{c}/ names no rule"
         );
         for f in ["base.yaml", "revision.yaml", "expected.txt"] {

@@ -23,8 +23,7 @@ struct Case {
     /// What the warning must name (its JSON pointer, or for a type only the
     /// lowering sees, the type's name); `None` when no warning is due: the
     /// piece reads as it is meant (a `type` list in 3.0, an enum of mixed
-    /// values typed from the values), or `openapiv3` ignores it as it does
-    /// any unknown key (a response code that is no status).
+    /// values typed from the values).
     pointer: Option<&'static str>,
     /// Whether `defective` is still generated.
     kept: bool,
@@ -197,7 +196,20 @@ const CASES: &[Case] = &[
 ",
         components: "",
         head: None,
-        pointer: None,
+        pointer: Some("#/paths/~1d~1/get/responses/success"),
+        kept: true,
+    },
+    Case {
+        name: "responses_that_are_a_list",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      responses: [200, 404]
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get: `responses` is not a mapping"),
         kept: true,
     },
     Case {
@@ -364,6 +376,65 @@ const CASES: &[Case] = &[
         components: "",
         head: Some("openapi: 3.0.3\ninfo: {title: T, version: '1'}\nservers: [{description: x}]\n"),
         pointer: Some("#/servers/0"),
+        kept: false,
+    },
+    Case {
+        name: "lone_tag_and_numeric_operation_id",
+        paths: "  /d/:
+    get:
+      operationId: 200
+      tags: broken
+      summary: [not, text]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get: `tags` is a string"),
+        kept: false,
+    },
+    Case {
+        name: "string_booleans",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      deprecated: 'true'
+      parameters: [{name: q, in: query, required: 'false', schema: {type: string}}]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get/parameters/0: `required: \"false\"`"),
+        kept: true,
+    },
+    Case {
+        name: "unknown_parameter_style",
+        paths: "  /d/:
+    get:
+      operationId: defective
+      tags: [broken]
+      parameters: [{name: ids, in: query, style: csv, schema: {type: array, items: {type: integer}}}]
+      responses: {'204': {description: ''}}
+",
+        components: "",
+        head: None,
+        pointer: Some("#/paths/~1d~1/get/parameters/0: unknown `style: \"csv\"`"),
+        kept: true,
+    },
+    Case {
+        name: "numeric_versions",
+        paths: "",
+        components: "",
+        head: Some("openapi: 3.0\ninfo: {title: T, version: 1.0}\n"),
+        pointer: Some("#/openapi"),
+        kept: false,
+    },
+    Case {
+        name: "empty_sections",
+        paths: "",
+        components: "  responses:\n  parameters:\n",
+        head: None,
+        pointer: Some("#/components/responses: empty"),
         kept: false,
     },
 ];

@@ -27,6 +27,7 @@ use super::{
     ApiDiff, BodyDiff, Change, Endpoint, EndpointDiff, Header, MediaDiff, Param, ParamDiff,
     RemovedEndpoint, ResponseDiff, blank_params,
 };
+use crate::spec::escape_pointer;
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -83,7 +84,16 @@ fn diff_values(ov: &Value, nv: &Value) -> ApiDiff {
 struct Op<'a> {
     endpoint: Endpoint,
     item: &'a Value,
+    /// JSON pointer of the path item (its target, when it is a `$ref`).
+    item_at: String,
     op: &'a Value,
+}
+
+impl Op<'_> {
+    /// JSON pointer of the operation.
+    fn at(&self) -> String {
+        format!("{}/{}", self.item_at, self.endpoint.method.to_ascii_lowercase())
+    }
 }
 
 /// Operations by matching key, in document order.
@@ -91,7 +101,7 @@ fn operations<'a>(doc: &Doc<'a>) -> IndexMap<String, Op<'a>> {
     let mut out = IndexMap::new();
     let Some(paths) = doc.root().get("paths").and_then(Value::as_object) else { return out };
     for (path, item) in paths {
-        let (item, _) = doc.resolve(item);
+        let (item, item_at) = doc.resolve_at(item, &format!("/paths/{}", escape_pointer(path)));
         for m in METHODS {
             let Some(op) = item.get(*m).filter(|o| o.is_object()) else { continue };
             let endpoint = Endpoint {
@@ -106,7 +116,7 @@ fn operations<'a>(doc: &Doc<'a>) -> IndexMap<String, Op<'a>> {
                 // `/a/{id}` and `/a/{pk}` in one document: keep them apart.
                 key = format!("{} {}", endpoint.method, endpoint.path);
             }
-            out.insert(key, Op { endpoint, item, op });
+            out.insert(key, Op { endpoint, item, item_at: item_at.clone(), op });
         }
     }
     out
@@ -161,6 +171,8 @@ fn template_params(path: &str) -> Vec<&str> {
 struct P<'a> {
     param: Param,
     value: &'a Value,
+    /// JSON pointer of the parameter object (its target, for a `$ref`).
+    at: String,
 }
 
 /// Path-level parameters merged with the operation's, keyed by
@@ -168,10 +180,13 @@ struct P<'a> {
 fn params<'a>(doc: &Doc<'a>, o: &Op<'a>) -> IndexMap<(String, String), P<'a>> {
     let template = template_params(&o.endpoint.path);
     let mut out = IndexMap::new();
-    for list in [o.item.get("parameters"), o.op.get("parameters")] {
+    let op_at = o.at();
+    for (list, list_at) in
+        [(o.item.get("parameters"), &o.item_at), (o.op.get("parameters"), &op_at)]
+    {
         let Some(list) = list.and_then(Value::as_array) else { continue };
-        for p in list {
-            let (p, _) = doc.resolve(p);
+        for (i, p) in list.iter().enumerate() {
+            let (p, at) = doc.resolve_at(p, &format!("{list_at}/parameters/{i}"));
             let (Some(name), Some(location)) =
                 (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
             else {
@@ -187,18 +202,22 @@ fn params<'a>(doc: &Doc<'a>, o: &Op<'a>) -> IndexMap<(String, String), P<'a>> {
                 // Path parameters are always required, whatever is written.
                 required: location == "path"
                     || p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                at: at.clone(),
             };
-            out.insert((location.to_string(), key_name), P { param, value: p });
+            out.insert((location.to_string(), key_name), P { param, value: p, at });
         }
     }
     out
 }
 
-/// A parameter's schema: `schema`, or the one under its `content`.
-fn param_schema(p: &Value) -> Option<&Value> {
-    p.get("schema").or_else(|| {
-        p.get("content").and_then(Value::as_object).and_then(|c| c.values().next())?.get("schema")
-    })
+/// A parameter's schema, `schema` or the one under its `content`, and its
+/// pointer below the parameter.
+fn param_schema(p: &Value) -> Option<(&Value, String)> {
+    if let Some(s) = p.get("schema") {
+        return Some((s, "/schema".to_string()));
+    }
+    let (media, v) = p.get("content").and_then(Value::as_object)?.iter().next()?;
+    Some((v.get("schema")?, format!("/content/{}/schema", escape_pointer(media))))
 }
 
 fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff {
@@ -251,7 +270,13 @@ fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff
                 let required = (op.param.required != np.param.required)
                     .then_some(Change { from: op.param.required, to: np.param.required });
                 let schema = match (param_schema(op.value), param_schema(np.value)) {
-                    (Some(a), Some(b)) => differ.compare(Direction::Request, a, b),
+                    (Some((a, aat)), Some((b, bat))) => differ.compare(
+                        Direction::Request,
+                        a,
+                        b,
+                        &format!("{}{aat}", op.at),
+                        &format!("{}{bat}", np.at),
+                    ),
                     _ => Vec::new(),
                 };
                 if required.is_some() || !schema.is_empty() {
@@ -266,28 +291,37 @@ fn endpoint<'a>(differ: &mut Differ<'a>, o: &Op<'a>, n: &Op<'a>) -> EndpointDiff
         }
     }
 
-    e.request_body = request_body(differ, o.op.get("requestBody"), n.op.get("requestBody"));
-    responses(differ, o.op, n.op, &mut e);
+    let (oat, nat) = (o.at(), n.at());
+    e.request_body = request_body(
+        differ,
+        o.op.get("requestBody").map(|v| (v, format!("{oat}/requestBody"))),
+        n.op.get("requestBody").map(|v| (v, format!("{nat}/requestBody"))),
+    );
+    responses(differ, (o.op, &oat), (n.op, &nat), &mut e);
     e
 }
 
 fn request_body<'a>(
     differ: &mut Differ<'a>,
-    o: Option<&'a Value>,
-    n: Option<&'a Value>,
+    o: Option<(&'a Value, String)>,
+    n: Option<(&'a Value, String)>,
 ) -> Option<BodyDiff> {
-    let o = o.map(|v| differ.old_doc().resolve(v).0);
-    let n = n.map(|v| differ.new_doc().resolve(v).0);
+    let o = o.map(|(v, at)| differ.old_doc().resolve_at(v, &at));
+    let n = n.map(|(v, at)| differ.new_doc().resolve_at(v, &at));
     let required = |v: &Value| v.get("required").and_then(Value::as_bool).unwrap_or(false);
     match (o, n) {
         (None, None) => None,
-        (None, Some(n)) => Some(BodyDiff::Added { required: required(n) }),
+        (None, Some((n, _))) => Some(BodyDiff::Added { required: required(n) }),
         (Some(_), None) => Some(BodyDiff::Removed),
-        (Some(o), Some(n)) => {
+        (Some((o, oat)), Some((n, nat))) => {
             let req = (required(o) != required(n))
                 .then_some(Change { from: required(o), to: required(n) });
-            let (media_added, media_removed, media_modified) =
-                content(differ, Direction::Request, o.get("content"), n.get("content"));
+            let (media_added, media_removed, media_modified) = content(
+                differ,
+                Direction::Request,
+                (o.get("content"), &format!("{oat}/content")),
+                (n.get("content"), &format!("{nat}/content")),
+            );
             if req.is_none()
                 && media_added.is_empty()
                 && media_removed.is_empty()
@@ -295,7 +329,14 @@ fn request_body<'a>(
             {
                 return None;
             }
-            Some(BodyDiff::Modified { required: req, media_added, media_removed, media_modified })
+            Some(BodyDiff::Modified {
+                required: req,
+                media_added,
+                media_removed,
+                media_modified,
+                old_at: oat,
+                new_at: nat,
+            })
         }
     }
 }
@@ -325,8 +366,8 @@ type ContentDiff = (Vec<String>, Vec<String>, Vec<MediaDiff>);
 fn content<'a>(
     differ: &mut Differ<'a>,
     dir: Direction,
-    o: Option<&'a Value>,
-    n: Option<&'a Value>,
+    (o, oat): (Option<&'a Value>, &str),
+    (n, nat): (Option<&'a Value>, &str),
 ) -> ContentDiff {
     let (om, nm) = (media_map(o), media_map(n));
     let mut added = Vec::new();
@@ -337,7 +378,13 @@ fn content<'a>(
             None => removed.push((*media).to_string()),
             Some((nmedia, nv)) => {
                 let schema = match (ov.get("schema"), nv.get("schema")) {
-                    (Some(a), Some(b)) => differ.compare(dir, a, b),
+                    (Some(a), Some(b)) => differ.compare(
+                        dir,
+                        a,
+                        b,
+                        &format!("{oat}/{}/schema", escape_pointer(media)),
+                        &format!("{nat}/{}/schema", escape_pointer(nmedia)),
+                    ),
                     _ => Vec::new(),
                 };
                 if !schema.is_empty() {
@@ -373,7 +420,12 @@ fn headers<'a>(doc: &Doc<'a>, r: &'a Value) -> Vec<Header> {
         .unwrap_or_default()
 }
 
-fn responses<'a>(differ: &mut Differ<'a>, o: &'a Value, n: &'a Value, e: &mut EndpointDiff) {
+fn responses<'a>(
+    differ: &mut Differ<'a>,
+    (o, oat): (&'a Value, &str),
+    (n, nat): (&'a Value, &str),
+    e: &mut EndpointDiff,
+) {
     let or = o.get("responses").and_then(Value::as_object);
     let nr = n.get("responses").and_then(Value::as_object);
     for (status, ov) in or.into_iter().flatten() {
@@ -381,10 +433,15 @@ fn responses<'a>(differ: &mut Differ<'a>, o: &'a Value, n: &'a Value, e: &mut En
             e.responses_removed.push(status.clone());
             continue;
         };
-        let ov = differ.old_doc().resolve(ov).0;
-        let nv = differ.new_doc().resolve(nv).0;
-        let (media_added, media_removed, media_modified) =
-            content(differ, Direction::Response, ov.get("content"), nv.get("content"));
+        let key = escape_pointer(status);
+        let (ov, ovat) = differ.old_doc().resolve_at(ov, &format!("{oat}/responses/{key}"));
+        let (nv, nvat) = differ.new_doc().resolve_at(nv, &format!("{nat}/responses/{key}"));
+        let (media_added, media_removed, media_modified) = content(
+            differ,
+            Direction::Response,
+            (ov.get("content"), &format!("{ovat}/content")),
+            (nv.get("content"), &format!("{nvat}/content")),
+        );
         let (oh, nh) = (headers(differ.old_doc(), ov), headers(differ.new_doc(), nv));
         let headers_added: Vec<Header> = nh
             .iter()
@@ -404,6 +461,8 @@ fn responses<'a>(differ: &mut Differ<'a>, o: &'a Value, n: &'a Value, e: &mut En
         {
             e.responses_modified.push(ResponseDiff {
                 status: status.clone(),
+                old_at: ovat,
+                new_at: nvat,
                 media_added,
                 media_removed,
                 media_modified,

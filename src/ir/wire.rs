@@ -124,9 +124,22 @@ pub fn drop_body_on(method: Method, path: &str, operation_id: &str) -> Option<St
     })
 }
 
+/// A multipart field that is a file part as it is: bytes, a list of them,
+/// either of the two, possibly nullable.
+fn is_file_like(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Binary => true,
+        TypeRef::Array(inner) | TypeRef::Nullable(inner) => is_file_like(inner),
+        TypeRef::AnyOf(members) => {
+            members.iter().all(|m| is_file_like(m) || matches!(m, TypeRef::Null))
+        }
+        _ => false,
+    }
+}
+
 /// Warnings for binary data a request body cannot carry as declared: a
-/// `format: binary` field inside a JSON body (JSON has no bytes; the
-/// TypeScript client would send `{}`), or inside an object that a multipart
+/// `format: binary` field inside a JSON or form-urlencoded body (neither has
+/// bytes; the TypeScript client would send `{}`), or inside an object that a multipart
 /// body sends as a JSON part. Top-level multipart files are what multipart
 /// is for and pass.
 #[must_use]
@@ -153,29 +166,19 @@ pub fn body_warnings(api: &Api) -> Vec<String> {
 fn nested_binary(api: &Api, body: &Body) -> Option<String> {
     let mut seen = BTreeSet::new();
     match body.media {
-        BodyMedia::Json => find_binary(api, &body.ty, "", &mut seen),
+        // Neither JSON nor `application/x-www-form-urlencoded` has bytes.
+        BodyMedia::Json | BodyMedia::Form => find_binary(api, &body.ty, "", &mut seen),
         BodyMedia::Multipart => {
             let TypeRef::Named(n) = &body.ty else { return None };
             let TypeKind::Object(o) = &api.types.get(n)?.kind else { return None };
             o.properties.iter().find_map(|p| {
-                let inner = match strip_nullable(&p.ty) {
-                    TypeRef::Array(t) => strip_nullable(t),
-                    t => t,
-                };
-                if matches!(inner, TypeRef::Binary) {
+                if is_file_like(&p.ty) {
                     return None;
                 }
-                find_binary(api, inner, &p.name, &mut seen)
+                find_binary(api, &p.ty, &p.name, &mut seen)
             })
         }
-        BodyMedia::Form | BodyMedia::Binary | BodyMedia::Text => None,
-    }
-}
-
-fn strip_nullable(t: &TypeRef) -> &TypeRef {
-    match t {
-        TypeRef::Nullable(inner) => strip_nullable(inner),
-        t => t,
+        BodyMedia::Binary | BodyMedia::Text => None,
     }
 }
 
@@ -382,6 +385,36 @@ paths:
                 file: {type: string, format: binary}
                 files: {type: array, items: {type: string, format: binary}}
       responses: {'204': {description: ''}}
+  /empty/:
+    get:
+      operationId: empty_list
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, properties: {}, additionalProperties: false}
+      responses: {'204': {description: ''}}
+  /either-upload/:
+    post:
+      operationId: either_upload_create
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                image:
+                  anyOf:
+                  - {type: string, format: binary}
+                  - {type: array, items: {type: string, format: binary}}
+      responses: {'204': {description: ''}}
+  /form-file/:
+    post:
+      operationId: form_file_create
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, properties: {file: {type: string, format: binary}}}
+      responses: {'204': {description: ''}}
   /nested-upload/:
     post:
       operationId: nested_upload_create
@@ -431,6 +464,14 @@ paths:
             "{:?}",
             api.warnings
         );
+        assert!(
+            warned("(form_file_create): the application/x-www-form-urlencoded request body"),
+            "{:?}",
+            api.warnings
+        );
+        assert!(op("empty_list").body.is_none());
+        assert!(!warned("(empty_list)"), "an empty body is dropped quietly: {:?}", api.warnings);
+        assert!(!warned("(either_upload_create)"), "a file or files: {:?}", api.warnings);
         assert!(
             !warned("(upload_create)"),
             "top-level files are what multipart is for: {:?}",

@@ -218,28 +218,13 @@ impl Document {
                 Ok(parts) => parts,
                 Err(m) => return Err((err(m), text)),
             };
+        let mut warnings = warnings;
         let head: OpenAPI = match typed(&head, "") {
             Ok(h) => h,
-            Err(_) if tolerant => {
-                let mut warnings = warnings;
-                let head = match repaired_head(&head, &mut warnings) {
-                    Ok(h) => h,
-                    Err(m) => return Err((err(m), text)),
-                };
-                return Ok(Document {
-                    origin: origin.to_string(),
-                    version,
-                    hash,
-                    warnings,
-                    head,
-                    text,
-                    top,
-                    paths,
-                    components,
-                    cache: None,
-                    tolerant,
-                });
-            }
+            Err(_) if tolerant => match repaired_head(&head, &mut warnings) {
+                Ok(h) => h,
+                Err(m) => return Err((err(m), text)),
+            },
             Err(m) => return Err((err(m), text)),
         };
         Ok(Document {
@@ -437,10 +422,13 @@ impl Document {
     }
 
     /// The whole document typed, pieces in parallel. For diffs of slices and
-    /// of two documents; generation never needs it.
+    /// of two documents; generation never needs it. Read tolerantly, a piece
+    /// that does not type is repaired as for generation (the warnings are
+    /// generation's to report).
     ///
     /// # Errors
-    /// The first piece that does not type, with its JSON pointer.
+    /// The first piece that does not type (read strictly), with its JSON
+    /// pointer.
     pub fn to_openapi(&self) -> Result<OpenAPI, SpecError> {
         let paths: Vec<&str> = self.raw_paths().map(|(p, _)| p).collect();
         let schemas: Vec<&str> = self.component_names("schemas").collect();
@@ -448,21 +436,33 @@ impl Document {
             || {
                 paths
                     .par_iter()
-                    .map(|p| {
-                        self.path_item(p)
-                            .map(|r| r.map(|item| ((*p).to_string(), Arc::unwrap_or_clone(item))))
+                    .filter_map(|p| {
+                        let item = match self.path_item(p)? {
+                            Err(_) if self.tolerant => self.repaired_path_item(p).map(|r| r.0)?,
+                            r => {
+                                return Some(
+                                    r.map(|i| ((*p).to_string(), Arc::unwrap_or_clone(i))),
+                                );
+                            }
+                        };
+                        Some(Ok(((*p).to_string(), Arc::unwrap_or_clone(item))))
                     })
-                    .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
             || {
                 schemas
                     .par_iter()
-                    .map(|n| {
-                        self.schema(n)
-                            .map(|r| r.map(|s| ((*n).to_string(), Arc::unwrap_or_clone(s))))
+                    .filter_map(|n| {
+                        let s = match self.schema(n)? {
+                            Err(_) if self.tolerant => self.repaired_schema(n).map(|r| r.0)?,
+                            r => {
+                                return Some(
+                                    r.map(|s| ((*n).to_string(), Arc::unwrap_or_clone(s))),
+                                );
+                            }
+                        };
+                        Some(Ok(((*n).to_string(), Arc::unwrap_or_clone(s))))
                     })
-                    .flatten()
                     .collect::<Result<Vec<_>, _>>()
             },
         );
@@ -634,6 +634,16 @@ mod tests {
         assert_eq!(api, direct);
         assert_eq!(doc.raw_paths().map(|(p, _)| p).collect::<Vec<_>>(), ["/a"]);
         assert!(doc.head.paths.paths.is_empty(), "paths are typed on demand");
+    }
+
+    #[test]
+    fn typed_whole_a_bad_piece_is_repaired_as_for_generation() {
+        let bad = DOC.replace(r#""properties": {"b": {"type": "string"}}"#, r#""properties": 5"#);
+        let api =
+            super::super::parse_typed(bad.as_bytes(), "t.json", &|_| Err(String::new())).unwrap();
+        let schemas = &api.components.unwrap().schemas;
+        assert_eq!(schemas["A"], ReferenceOr::Item(serde_json::from_str("{}").unwrap()));
+        assert_eq!(api.paths.paths.len(), 1);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub(super) fn normalise(root: &mut Value, warnings: &mut Vec<String>) {
         // Webhooks are documented, not called by a client.
         o.remove("webhooks");
     }
+    empty_levels(root, warnings);
     let mut w = Walker { warnings, path: Vec::new() };
     if let Some(comps) = root.get_mut("components").and_then(Value::as_object_mut) {
         for (section, items) in comps.iter_mut() {
@@ -44,6 +45,27 @@ pub(super) fn normalise(root: &mut Value, warnings: &mut Vec<String>) {
         for (p, item) in paths.iter_mut() {
             w.path = vec!["paths".into(), p.clone()];
             w.container(item, 0);
+        }
+    }
+}
+
+/// `paths:`, `components:` or a section with nothing under it is `null` in
+/// YAML: read as empty, where a level that is any other non-mapping stays
+/// an error (`Document::index`).
+fn empty_levels(root: &mut Value, warnings: &mut Vec<String>) {
+    let Some(top) = root.as_object_mut() else { return };
+    for key in ["paths", "components"] {
+        if top.get(key).is_some_and(Value::is_null) {
+            warnings.push(format!("#/{key}: empty (null); read as {{}}"));
+            top.insert(key.into(), json!({}));
+        }
+    }
+    if let Some(Value::Object(comps)) = top.get_mut("components") {
+        for (section, items) in comps.iter_mut() {
+            if items.is_null() {
+                warnings.push(format!("#/components/{section}: empty (null); read as {{}}"));
+                *items = json!({});
+            }
         }
     }
 }

@@ -13,9 +13,10 @@
 //! - a schema → `{}` (typed `unknown` by the generators);
 //! - a parameter, response, media type, header, server, tag or security
 //!   requirement → dropped;
-//! - an operation (or one whose request body is refused) → skipped, since a
-//!   call without its body would be wrong on the wire;
-//! - `info` → an empty title and version.
+//! - an operation → skipped, and so is one whose request body is refused,
+//!   since a call without its body would be wrong on the wire;
+//! - `info` → its title, version and description, as strings (empty when
+//!   missing).
 
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
@@ -152,7 +153,11 @@ pub(super) fn head(v: &mut Value, warnings: &mut Vec<String>) {
     if !info_ok {
         // Keep what is readable of a broken `info`.
         let old = top.get("info").and_then(Value::as_object).cloned().unwrap_or_default();
-        let text = |k: &str| old.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let text = |k: &str| match old.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+            _ => String::new(),
+        };
         let mut info = json!({"title": text("title"), "version": text("version")});
         if let Some(d) = old.get("description").and_then(Value::as_str) {
             info["description"] = Value::String(d.into());
@@ -269,27 +274,16 @@ fn repair_children(
 /// Fixes that keep the node's meaning: what real documents get wrong.
 fn fix(map: &mut Map<String, Value>, node: Node, at: &str, warnings: &mut Vec<String>) {
     let mut warn = |what: String| warnings.push(format!("{at}: {what}"));
+    fix_scalars(map, node, &mut warn);
     match node {
-        Node::Operation => {
-            if let Some(Value::Object(rs)) = map.get_mut("responses") {
-                let before: Vec<String> = rs.keys().cloned().collect();
-                rs.retain(|code, _| {
-                    code == "default"
-                        || code.starts_with("x-")
-                        || oa::StatusCode::deserialize(Value::String(code.clone())).is_ok()
-                });
-                for code in before.iter().filter(|c| !rs.contains_key(*c)) {
-                    warn(format!(
-                        "response `{code}` is not an HTTP status code, a range like `2XX` or `default`; ignored"
-                    ));
-                }
-            } else {
-                warn(match map.contains_key("responses") {
-                    true => "`responses` is not a mapping; the operation returns nothing".into(),
-                    false => "no `responses`; the operation returns nothing".into(),
-                });
-                map.insert("responses".into(), json!({}));
-            }
+        // A response key that is no status code is ignored by openapiv3
+        // and reported by the lowering's first pass.
+        Node::Operation if !map.get("responses").is_some_and(Value::is_object) => {
+            warn(match map.contains_key("responses") {
+                true => "`responses` is not a mapping; the operation returns nothing".into(),
+                false => "no `responses`; the operation returns nothing".into(),
+            });
+            map.insert("responses".into(), json!({}));
         }
         Node::Parameter | Node::Header
             if !map.contains_key("schema") && !map.contains_key("content") =>
@@ -317,6 +311,83 @@ fn fix(map: &mut Map<String, Value>, node: Node, at: &str, warnings: &mut Vec<St
         }
         Node::Schema => fix_schema(map, &mut warn),
         _ => {}
+    }
+}
+
+/// Scalar members of the wrong JSON type: a number or boolean where a
+/// string belongs is spelled as one (YAML reads `operationId: 200` and
+/// `version: 1.0` as numbers), `"true"`/`"false"` where a boolean belongs is
+/// read as one, a lone tag becomes a list; anything else is dropped.
+fn fix_scalars(map: &mut Map<String, Value>, node: Node, warn: &mut impl FnMut(String)) {
+    let (strings, booleans): (&[&str], &[&str]) = match node {
+        Node::Operation => (&["operationId", "summary", "description"], &["deprecated"]),
+        Node::Parameter | Node::Header => (
+            &["name", "description"],
+            &["required", "deprecated", "allowEmptyValue", "explode", "allowReserved"],
+        ),
+        Node::RequestBody => (&["description"], &["required"]),
+        _ => return,
+    };
+    for key in strings {
+        match map.get(*key) {
+            None | Some(Value::String(_)) => {}
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => {
+                let s = v.to_string();
+                warn(format!("`{key}: {s}` is not a string; read as \"{s}\""));
+                map.insert((*key).into(), Value::String(s));
+            }
+            Some(_) => {
+                warn(format!("`{key}` is not a string; ignored"));
+                map.remove(*key);
+            }
+        }
+    }
+    for key in booleans {
+        match map.get(*key) {
+            None | Some(Value::Bool(_)) => {}
+            Some(Value::String(s)) if s == "true" || s == "false" => {
+                let b = s == "true";
+                warn(format!("`{key}: \"{s}\"` is a string; read as {b}"));
+                map.insert((*key).into(), Value::Bool(b));
+            }
+            Some(_) => {
+                warn(format!("`{key}` is not a boolean; ignored"));
+                map.remove(*key);
+            }
+        }
+    }
+    if node == Node::Operation {
+        match map.get("tags") {
+            None | Some(Value::Array(_)) => {}
+            Some(Value::String(s)) => {
+                warn(format!("`tags` is a string; read as the list [{s}]"));
+                let tags = json!([s]);
+                map.insert("tags".into(), tags);
+            }
+            Some(_) => {
+                warn("`tags` is not a list; ignored".into());
+                map.remove("tags");
+            }
+        }
+        if let Some(Value::Array(tags)) = map.get_mut("tags") {
+            let before = tags.len();
+            tags.retain(Value::is_string);
+            if tags.len() != before {
+                warn("tags that are not strings ignored".into());
+            }
+        }
+    }
+    let style_fits = |s: &Value| match map.get("in").and_then(Value::as_str) {
+        Some("path") => oa::PathStyle::deserialize(s).is_ok(),
+        Some("query") => oa::QueryStyle::deserialize(s).is_ok(),
+        Some("cookie") => oa::CookieStyle::deserialize(s).is_ok(),
+        _ => oa::HeaderStyle::deserialize(s).is_ok(),
+    };
+    if matches!(node, Node::Parameter | Node::Header)
+        && map.get("style").is_some_and(|s| !style_fits(s))
+    {
+        let style = map.remove("style").unwrap_or_default();
+        warn(format!("unknown `style: {style}`; the location's default is used"));
     }
 }
 

@@ -115,6 +115,10 @@ fi
 record PASS setup "runserver answers on $BASE_URL (pid $SERVER_PID)"
 export APIGEND_E2E_BASE_URL="$BASE_URL"
 
+# apigend reads APIGEND_<KEY> as config keys (APIGEND_PYTHON would be the
+# `[python]` table): the test's own tool variables stay out of its runs.
+APIGEND_ENV_CLEAN="-u APIGEND_PYTHON -u APIGEND_TSC -u APIGEND_BIN -u APIGEND_NODE_TOOLS"
+
 # --- per OpenAPI version ---------------------------------------------------
 OUT="$HERE/.out"
 for oas in $OAS_VERSIONS; do
@@ -124,7 +128,7 @@ for oas in $OAS_VERSIONS; do
   rm -rf "$OUT/openapi" "$HERE/ts/build" "$BACKEND/openapi.yaml"
   say "== OpenAPI $oas =="
 
-  if ! timeout "$STEP_TIMEOUT" "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/generate-$tag.log" 2>&1; then
+  if ! timeout "$STEP_TIMEOUT" env $APIGEND_ENV_CLEAN "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/generate-$tag.log" 2>&1; then
     cat "$WORK/generate-$tag.log"
     record FAIL "$tag generate" "apigend generate failed (log above)"
     continue
@@ -145,9 +149,10 @@ for oas in $OAS_VERSIONS; do
   fi
 
   # Regenerating from an unchanged spec is a no-op: no file rewritten.
-  before="$(find "$OUT/openapi" -type f -printf '%P %s %T@\n' | sort)"
-  if timeout "$STEP_TIMEOUT" "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/regenerate-$tag.log" 2>&1 \
-    && [ "$(find "$OUT/openapi" -type f -printf '%P %s %T@\n' | sort)" = "$before" ]; then
+  # The project lock (.apigend/lock) is taken by every run; it is no output.
+  before="$(find "$OUT/openapi" -type f ! -path '*/.apigend/lock' -printf '%P %s %T@\n' | sort)"
+  if timeout "$STEP_TIMEOUT" env $APIGEND_ENV_CLEAN "$APIGEND_BIN" generate --config "$HERE/apigend.toml" > "$WORK/regenerate-$tag.log" 2>&1 \
+    && [ "$(find "$OUT/openapi" -type f ! -path '*/.apigend/lock' -printf '%P %s %T@\n' | sort)" = "$before" ]; then
     record PASS "$tag regenerate-unchanged" "a second generate from the same spec touched no file ($(printf '%s\n' "$before" | wc -l) files, same mtimes)"
   else
     cat "$WORK/regenerate-$tag.log"

@@ -2,35 +2,19 @@
 //! the wire is unchanged, but generated method names derive from it, so
 //! callers' code stops compiling.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding};
 
-/// `api-operation-id-removed`.
-pub(crate) struct ApiOperationIdRemoved;
-
-impl super::Rule for ApiOperationIdRemoved {
-    fn id(&self) -> &'static str {
-        "api-operation-id-removed"
-    }
-
-    fn level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .filter_map(|e| match &e.operation_id {
-                Some(c) if c.from.is_some() => Some(
-                    super::at_endpoint(self.id(), &e.endpoint)
-                        .arg("from", c.from.clone().unwrap_or_default())
-                        .arg("to", c.to.clone().unwrap_or_else(|| "(none)".into())),
-                ),
-                _ => None,
-            })
-            .collect()
-    }
+/// The findings of `api-operation-id-removed` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .filter_map(|e| match &e.operation_id {
+            Some(c) if c.from.is_some() => Some(
+                super::at_endpoint(&e.endpoint)
+                    .arg("from", c.from.clone().unwrap_or_default())
+                    .arg("to", c.to.clone().unwrap_or_else(|| "(none)".into())),
+            ),
+            _ => None,
+        })
+        .collect()
 }

@@ -2,29 +2,13 @@
 //! is still ahead). INFO: users were warned; still SDK-breaking because the
 //! generated method disappears.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding};
 
-/// `api-removed-with-deprecation`.
-pub(crate) struct ApiRemovedWithDeprecation;
-
-impl super::Rule for ApiRemovedWithDeprecation {
-    fn id(&self) -> &'static str {
-        "api-removed-with-deprecation"
-    }
-
-    fn level(&self) -> Level {
-        Level::Info
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_removed
-            .iter()
-            .filter(|r| !r.path_removed && r.endpoint.deprecated && !super::before_sunset(d, r))
-            .map(|r| super::removed(self.id(), r))
-            .collect()
-    }
+/// The findings of `api-removed-with-deprecation` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_removed
+        .iter()
+        .filter(|r| !r.path_removed && r.endpoint.deprecated && !super::before_sunset(d, r))
+        .map(super::removed)
+        .collect()
 }

@@ -1,32 +1,16 @@
 //! `api-security-added`: An operation gained a security requirement. WARN (oasdiff: INFO): callers
 //! without those credentials may now be refused.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding, Side};
 
-/// `api-security-added`.
-pub(crate) struct ApiSecurityAdded;
-
-impl super::Rule for ApiSecurityAdded {
-    fn id(&self) -> &'static str {
-        "api-security-added"
-    }
-
-    fn level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        false
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .flat_map(|e| {
-                e.security_added.iter().map(move |s| {
-                    super::at_endpoint(self.id(), &e.endpoint).arg("security", s.clone())
-                })
+/// The findings of `api-security-added` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .flat_map(|e| {
+            e.security_added.iter().map(move |s| {
+                super::in_endpoint(e, Side::Revision, "/security").arg("security", s.clone())
             })
-            .collect()
-    }
+        })
+        .collect()
 }

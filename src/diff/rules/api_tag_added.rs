@@ -1,32 +1,16 @@
 //! `api-tag-added`: An operation gained a tag. WARN (oasdiff: INFO): apps and groups are
 //! chosen by tag, so the generated method may move to another module.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding, Side};
 
-/// `api-tag-added`.
-pub(crate) struct ApiTagAdded;
-
-impl super::Rule for ApiTagAdded {
-    fn id(&self) -> &'static str {
-        "api-tag-added"
-    }
-
-    fn level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .flat_map(|e| {
-                e.tags_added
-                    .iter()
-                    .map(move |t| super::at_endpoint(self.id(), &e.endpoint).arg("tag", t.clone()))
-            })
-            .collect()
-    }
+/// The findings of `api-tag-added` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .flat_map(|e| {
+            e.tags_added
+                .iter()
+                .map(move |t| super::in_endpoint(e, Side::Revision, "/tags").arg("tag", t.clone()))
+        })
+        .collect()
 }

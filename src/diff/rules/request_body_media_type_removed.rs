@@ -2,36 +2,22 @@
 //! parameters). ERR: clients sending it get 415; generated code that
 //! encodes it is wrong.
 
-use crate::diff::{ApiDiff, BodyDiff, Finding, Level};
+use crate::diff::{ApiDiff, BodyDiff, Finding, Side};
 
-/// `request-body-media-type-removed`.
-pub(crate) struct RequestBodyMediaTypeRemoved;
-
-impl super::Rule for RequestBodyMediaTypeRemoved {
-    fn id(&self) -> &'static str {
-        "request-body-media-type-removed"
-    }
-
-    fn level(&self) -> Level {
-        Level::Err
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .flat_map(|e| {
-                let media: &[String] = match &e.request_body {
-                    Some(BodyDiff::Modified { media_removed, .. }) => media_removed,
-                    _ => &[],
-                };
-                media.iter().map(move |m| {
-                    super::at_endpoint(self.id(), &e.endpoint).arg("media", m.clone())
-                })
+/// The findings of `request-body-media-type-removed` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .flat_map(|e| {
+            let (media, at): (&[String], &str) = match &e.request_body {
+                Some(BodyDiff::Modified { media_removed, old_at, .. }) => (media_removed, old_at),
+                _ => (&[], ""),
+            };
+            media.iter().map(move |m| {
+                super::at_endpoint(&e.endpoint)
+                    .source(Side::Base, format!("{at}/content/{}", crate::spec::escape_pointer(m)))
+                    .arg("media", m.clone())
             })
-            .collect()
-    }
+        })
+        .collect()
 }

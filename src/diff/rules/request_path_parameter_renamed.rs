@@ -3,34 +3,16 @@
 //! but Python callers pass it by keyword, so generated code breaks. Not an
 //! oasdiff id (its matching ignores the names); oasdiff-style.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding};
 
-/// `request-path-parameter-renamed`.
-pub(crate) struct RequestPathParameterRenamed;
-
-impl super::Rule for RequestPathParameterRenamed {
-    fn id(&self) -> &'static str {
-        "request-path-parameter-renamed"
-    }
-
-    fn level(&self) -> Level {
-        Level::Info
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .flat_map(|e| {
-                e.path_params_renamed.iter().map(move |c| {
-                    super::at_endpoint(self.id(), &e.endpoint)
-                        .arg("from", c.from.clone())
-                        .arg("to", c.to.clone())
-                })
+/// The findings of `request-path-parameter-renamed` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .flat_map(|e| {
+            e.path_params_renamed.iter().map(move |c| {
+                super::at_endpoint(&e.endpoint).arg("from", c.from.clone()).arg("to", c.to.clone())
             })
-            .collect()
-    }
+        })
+        .collect()
 }

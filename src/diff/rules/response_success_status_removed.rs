@@ -1,32 +1,21 @@
 //! `response-success-status-removed`: A 2xx status the operation returned is gone. ERR: clients (and the
 //! generated return type) expect it.
 
-use crate::diff::{ApiDiff, Finding, Level};
+use crate::diff::{ApiDiff, Finding, Side};
 
-/// `response-success-status-removed`.
-pub(crate) struct ResponseSuccessStatusRemoved;
-
-impl super::Rule for ResponseSuccessStatusRemoved {
-    fn id(&self) -> &'static str {
-        "response-success-status-removed"
-    }
-
-    fn level(&self) -> Level {
-        Level::Err
-    }
-
-    fn sdk_breaking(&self) -> bool {
-        true
-    }
-
-    fn check(&self, d: &ApiDiff) -> Vec<Finding> {
-        d.endpoints_modified
-            .iter()
-            .flat_map(|e| {
-                e.responses_removed.iter().filter(|s| s.starts_with('2')).map(move |s| {
-                    super::at_endpoint(self.id(), &e.endpoint).arg("status", s.clone())
-                })
+/// The findings of `response-success-status-removed` in `d`.
+pub(super) fn check(d: &ApiDiff) -> Vec<Finding> {
+    d.endpoints_modified
+        .iter()
+        .flat_map(|e| {
+            e.responses_removed.iter().filter(|s| s.starts_with('2')).map(move |s| {
+                super::in_endpoint(
+                    e,
+                    Side::Base,
+                    &format!("/responses/{}", crate::spec::escape_pointer(s)),
+                )
+                .arg("status", s.clone())
             })
-            .collect()
-    }
+        })
+        .collect()
 }

@@ -4,9 +4,11 @@
 //!
 //! Input is a prepared document (`spec::read`): every `$ref` is a plain
 //! `#/components/<kind>/<name>`. A ref that does not resolve is a warning
-//! naming the pointer and becomes `TypeRef::Unknown`. Lowering fails only
-//! when a piece of the document does not type (the error names its JSON
-//! pointer).
+//! naming the pointer and becomes `TypeRef::Unknown`. A piece of the
+//! document that does not type fails the lowering only on the first, fast
+//! way of reading (`spec::read` then reads it the second way); on the
+//! second it is repaired (`Document::repaired_path_item`, `spec::repair`)
+//! and its warnings join the others.
 //!
 //! The document is typed one path item and one component schema at a time,
 //! on all cores, in the order they are lowered (`Document::typed_in_order`),

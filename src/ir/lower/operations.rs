@@ -34,8 +34,12 @@ impl ItemHead {
     /// The head of an item typed whole (a repaired one).
     fn of(item: &ReferenceOr<oa::PathItem>) -> ItemHead {
         let op = |o: &Option<oa::Operation>| {
-            o.as_ref()
-                .map(|o| OpHead { tags: o.tags.clone(), operation_id: o.operation_id.clone() })
+            o.as_ref().map(|o| OpHead {
+                tags: o.tags.clone(),
+                operation_id: o.operation_id.clone(),
+                // Typed responses: openapiv3 has dropped the invalid keys.
+                responses: ResponseKeys::default(),
+            })
         };
         match item {
             ReferenceOr::Item(item) => ItemHead {
@@ -70,6 +74,74 @@ struct OpHead {
     tags: Vec<String>,
     #[serde(rename = "operationId")]
     operation_id: Option<String>,
+    /// The keys of `responses`, to report those that are no status code
+    /// (openapiv3 drops them without a word).
+    #[serde(default)]
+    responses: ResponseKeys,
+}
+
+/// The keys of a mapping, values skipped; anything else reads as none (the
+/// typed read reports it).
+#[derive(Default)]
+struct ResponseKeys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for ResponseKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = ResponseKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("responses")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<ResponseKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(ResponseKeys(keys))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<ResponseKeys, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ResponseKeys::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+            fn visit_unit<E>(self) -> Result<ResponseKeys, E> {
+                Ok(ResponseKeys::default())
+            }
+        }
+        d.deserialize_any(Keys)
+    }
+}
+
+/// Whether a `responses` key is one OpenAPI defines: a status code, a
+/// range (`2XX`), `default`, or an extension.
+fn is_response_key(k: &str) -> bool {
+    k == "default"
+        || k.starts_with("x-")
+        || (k.len() == 3
+            && k.starts_with(|c: char| ('1'..='5').contains(&c))
+            && (k[1..].chars().all(|c| c.is_ascii_digit()) || k[1..].eq_ignore_ascii_case("xx")))
 }
 
 impl<'a> Lowerer<'a> {
@@ -117,6 +189,15 @@ impl<'a> Lowerer<'a> {
                 (Method::Trace, item.trace),
             ] {
                 if let Some(op) = op {
+                    for k in op.responses.0.iter().filter(|k| !is_response_key(k)) {
+                        self.warnings.insert(format!(
+                            "#/paths/{}/{}/responses/{}: not an HTTP status code, a range like \
+                             `2XX` or `default`; ignored",
+                            crate::spec::escape_pointer(path),
+                            m.as_str().to_ascii_lowercase(),
+                            crate::spec::escape_pointer(k),
+                        ));
+                    }
                     raw.push((path.to_string(), m, op));
                 }
             }
@@ -208,7 +289,9 @@ impl<'a> Lowerer<'a> {
                     if body.is_some()
                         && let Some(w) = crate::ir::wire::drop_body_on(method, &path, &operation_id)
                     {
-                        self.warnings.insert(w);
+                        if !self.body_holds_nothing(op) {
+                            self.warnings.insert(w);
+                        }
                         body = None;
                     }
                     let (success, errors) = self.responses(op, &hint);
