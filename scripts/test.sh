@@ -3,7 +3,8 @@
 # toolchain, git, Node 20 with npm, and Python 3.10+ (python3.11 preferred).
 #
 #   1. installs the pinned checkers from tests/tools/ into the work tree
-#      (npm ci -> tests/tools/node_modules, a virtualenv -> tests/tools/.venv);
+#      (npm ci -> tests/tools/node_modules: tsc and Prism; a virtualenv ->
+#      tests/tools/.venv);
 #      nothing global, and nothing at all when the pins have not changed;
 #   2. cargo fmt --check, cargo clippy -D warnings;
 #   3. cargo test, including the #[ignore]d tests that need node/python
@@ -56,12 +57,15 @@ command -v node >/dev/null || die "node is not on PATH (Node 20+ is needed for t
 command -v npm >/dev/null || die "npm is not on PATH"
 node_stamp="$tools/node_modules/.apigend-installed"
 node_want="$(sha "$tools/package.json" "$tools/package-lock.json") $(node --version)"
-if needs_install "$tools/node_modules" "$node_want" "$tools/node_modules/.bin/tsc"; then
+if needs_install "$tools/node_modules" "$node_want" "$tools/node_modules/.bin/tsc" ||
+    { [[ ! -L "$tools/node_modules" && ! -x "$tools/node_modules/.bin/prism" ]]; }; then
     say "installing pinned node tools (npm ci in tests/tools)"
     (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error)
     printf '%s\n' "$node_want" >"$node_stamp"
 fi
 export APIGEND_TSC="$tools/node_modules/.bin/tsc"
+# Stoplight Prism's validating mock server, for the Prism test (tests/prism.rs).
+export APIGEND_PRISM="$tools/node_modules/.bin/prism"
 
 # --- python tools (mypy, pydantic, httpx, Django) ---------------------------
 python=""

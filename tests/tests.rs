@@ -70,3 +70,8 @@ mod disk;
 
 /// The warm schema worker on a copy of the e2e Django backend (issue 15).
 mod warm;
+
+/// Both clients against Stoplight Prism's validating mock server, on every
+/// corpus document and spec: requests Prism accepts, responses the clients
+/// accept.
+mod prism;

@@ -56,18 +56,50 @@ export type RequestBody =
   | { readonly kind: "json" | "text" | "binary"; readonly contentType: string; readonly value: unknown }
   | { readonly kind: "multipart" | "form"; readonly value: unknown };
 
+/**
+ * How a parameter is serialised: an OpenAPI `style` (OpenAPI 3.1.1, 4.8.12.4
+ * "Style Values"), or `json` for a parameter declared with
+ * `content: {application/json: …}`, which is sent as JSON text.
+ */
+export type ParamStyle =
+  | "form"
+  | "spaceDelimited"
+  | "pipeDelimited"
+  | "deepObject"
+  | "simple"
+  | "label"
+  | "matrix"
+  | "json";
+
+/** One path, query, header or cookie parameter of a request. */
+export interface ParamSpec {
+  readonly in: "path" | "query" | "header" | "cookie";
+  /** The name on the wire. */
+  readonly name: string;
+  readonly style: ParamStyle;
+  readonly explode: boolean;
+  /** `undefined` leaves the parameter out. */
+  readonly value: unknown;
+}
+
 /** One request as the generated operations describe it to the transport. */
 export interface RequestSpec {
   readonly method: string;
-  /** The path below `baseUrl`, path parameters already encoded. */
+  /** The path template below `baseUrl`, e.g. `/api/users/{id}/`. */
   readonly path: string;
-  readonly query?: Readonly<Record<string, unknown>> | undefined;
-  /** Query parameters sent comma-joined (`explode: false`) rather than repeated. */
-  readonly commaSeparated?: readonly string[];
-  readonly headers?: Readonly<Record<string, unknown>> | undefined;
-  readonly cookies?: Readonly<Record<string, unknown>> | undefined;
+  readonly params?: readonly ParamSpec[];
+  /** The `Accept` header: the media types the operation's responses declare. */
+  readonly accept?: string;
   readonly body?: RequestBody;
 }
+
+/**
+ * A file for a multipart body: a `File` (it has a name), or any `Blob` with
+ * the name to send. A bare `Blob` is sent as `<field>.<extension>`, the
+ * extension taken from its type (or its first bytes), because servers such as
+ * Django's `ImageField` reject a file name without one.
+ */
+export type Upload = Blob | { readonly blob: Blob; readonly filename: string };
 
 /** A non-2xx response. */
 export class ApiError extends Error {
@@ -127,6 +159,12 @@ function collectErrors(value: unknown, at: string, out: Record<string, string[]>
 /** The methods Django's CSRF protection leaves alone. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
+/** Redirect statuses the transport follows itself outside a browser. */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** Fetch's own limit (the Fetch standard, "HTTP-redirect fetch"). */
+const MAX_REDIRECTS = 20;
+
 /** True in a page with a DOM; workers, Node, Deno and Bun have no `document`. */
 function inBrowser(): boolean {
   return typeof document !== "undefined";
@@ -136,45 +174,137 @@ async function resolveToken(source: TokenSource): Promise<string | null | undefi
   return typeof source === "function" ? await source() : source;
 }
 
+/** One value as text: strings as they are, `null` empty, objects as JSON. */
 function scalar(value: unknown): string {
   if (value === null) return "";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
 
-function encodeQuery(query: Readonly<Record<string, unknown>>, comma: readonly string[]): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      const items = (value as unknown[]).filter((v) => v !== undefined).map(scalar);
-      if (comma.includes(name)) params.append(name, items.join(","));
-      else for (const item of items) params.append(name, item);
-    } else if (value !== null && typeof value === "object") {
-      // OpenAPI's `form` style: an exploded object spreads into its members.
-      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      if (comma.includes(name)) params.append(name, entries.map(([k, v]) => `${k},${scalar(v)}`).join(","));
-      else for (const [k, v] of entries) params.append(k, scalar(v));
-    } else {
-      params.append(name, scalar(value));
-    }
+/**
+ * One parameter serialised as OpenAPI defines its style (OpenAPI 3.1.1,
+ * 4.8.12.4 "Style Examples", which are RFC 6570 expansions), or
+ * `undefined` when it is left out (`undefined`, an empty array or object).
+ *
+ * Query and cookie parameters give `name=value` pairs (joined by `&`, or
+ * `; ` for cookies); path and header parameters give the text that replaces
+ * `{name}` or becomes the header value. Path, query and cookie text is
+ * percent-encoded as `encodeURIComponent` does, delimiters excepted; header
+ * text is not encoded. The Python client's `serialize_param` gives the same
+ * bytes.
+ */
+export function serializeParam(param: Omit<ParamSpec, "value">, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const enc = param.in === "header" ? (s: string) => s : encodeURIComponent;
+  const pairSep = param.in === "cookie" ? "; " : "&";
+  const name = enc(param.name);
+  const named = param.in === "query" || param.in === "cookie";
+  if (param.style === "json") {
+    const text = enc(JSON.stringify(value));
+    return named ? `${name}=${text}` : text;
   }
-  return params.toString();
+  let items: string[] | undefined;
+  let entries: [string, string][] | undefined;
+  if (Array.isArray(value)) {
+    items = (value as unknown[]).filter((v) => v !== undefined).map((v) => enc(scalar(v)));
+    if (items.length === 0) return undefined;
+  } else if (value !== null && typeof value === "object") {
+    entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [enc(k), enc(scalar(v))]);
+    if (entries.length === 0) return undefined;
+  }
+  const one = enc(scalar(value));
+  const explode = param.explode;
+  // Object members as `k=v` (exploded) or `k,v` (not), joined by `sep`.
+  const members = (list: [string, string][], sep: string): string =>
+    list.map(([k, v]) => (explode ? `${k}=${v}` : `${k}${sep}${v}`)).join(sep);
+  switch (param.style) {
+    case "simple":
+      return items ? items.join(",") : entries ? members(entries, ",") : one;
+    case "label": {
+      const sep = explode ? "." : ",";
+      return `.${items ? items.join(sep) : entries ? members(entries, sep) : one}`;
+    }
+    case "matrix":
+      if (items) return explode ? items.map((i) => `;${name}=${i}`).join("") : `;${name}=${items.join(",")}`;
+      if (entries) return explode ? entries.map(([k, v]) => `;${k}=${v}`).join("") : `;${name}=${members(entries, ",")}`;
+      return one === "" ? `;${name}` : `;${name}=${one}`;
+    case "deepObject":
+      if (entries) return entries.map(([k, v]) => `${name}%5B${k}%5D=${v}`).join(pairSep);
+      break;
+    default:
+      break;
+  }
+  // form, spaceDelimited, pipeDelimited (and deepObject for a non-object).
+  const sep = param.style === "spaceDelimited" ? "%20" : param.style === "pipeDelimited" ? "%7C" : ",";
+  if (items) return explode ? items.map((i) => `${name}=${i}`).join(pairSep) : `${name}=${items.join(sep)}`;
+  if (entries) {
+    if (explode) return entries.map(([k, v]) => `${k}=${v}`).join(pairSep);
+    return `${name}=${entries.map(([k, v]) => `${k}${sep}${v}`).join(sep)}`;
+  }
+  return `${name}=${one}`;
 }
 
-function appendPart(form: FormData, name: string, value: unknown): void {
+/** File signatures (first bytes) and what they are, for a `Blob` without a type. */
+const SIGNATURES: readonly (readonly [readonly number[], string])[] = [
+  [[0x89, 0x50, 0x4e, 0x47], "image/png"],
+  [[0xff, 0xd8, 0xff], "image/jpeg"],
+  [[0x47, 0x49, 0x46, 0x38], "image/gif"],
+  [[0x25, 0x50, 0x44, 0x46], "application/pdf"],
+  [[0x50, 0x4b, 0x03, 0x04], "application/zip"],
+];
+
+/** The file name extension of a media type; `.bin` when unknown. */
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  "image/png": ".png",
+  "image/jpeg": ".jpg",
+  "image/gif": ".gif",
+  "image/webp": ".webp",
+  "image/svg+xml": ".svg",
+  "application/pdf": ".pdf",
+  "application/zip": ".zip",
+  "application/json": ".json",
+  "text/plain": ".txt",
+  "text/csv": ".csv",
+};
+
+/** A multipart file part: the blob and the file name to send. */
+async function filePart(field: string, value: Upload): Promise<[Blob, string]> {
+  if (!(value instanceof Blob)) return [value.blob, value.filename];
+  if (typeof File !== "undefined" && value instanceof File && value.name !== "") return [value, value.name];
+  let type = value.type.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "") {
+    const head = new Uint8Array(await value.slice(0, 8).arrayBuffer());
+    type = SIGNATURES.find(([magic]) => magic.every((b, i) => head[i] === b))?.[1] ?? "";
+  }
+  return [value, `${field}${EXTENSIONS[type] ?? ".bin"}`];
+}
+
+function isUpload(value: unknown): value is Upload {
+  if (value instanceof Blob) return true;
+  if (value === null || typeof value !== "object") return false;
+  const v = value as { blob?: unknown; filename?: unknown };
+  return v.blob instanceof Blob && typeof v.filename === "string";
+}
+
+async function appendPart(form: FormData, name: string, value: unknown): Promise<void> {
   if (value === undefined) return;
-  if (value instanceof Blob) form.append(name, value);
-  else form.append(name, scalar(value));
+  if (isUpload(value)) {
+    const [blob, filename] = await filePart(name, value);
+    form.append(name, blob, filename);
+  } else {
+    form.append(name, scalar(value));
+  }
 }
 
 /** Multipart from a typed object: files as parts, arrays as repeated fields, objects as JSON. */
-function toFormData(value: unknown): FormData {
+async function toFormData(value: unknown): Promise<FormData> {
   const form = new FormData();
   if (value === null || typeof value !== "object") return form;
   for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
-    if (Array.isArray(item)) for (const part of item as unknown[]) appendPart(form, name, part);
-    else appendPart(form, name, item);
+    if (Array.isArray(item)) for (const part of item as unknown[]) await appendPart(form, name, part);
+    else await appendPart(form, name, item);
   }
   return form;
 }
@@ -189,26 +319,28 @@ function toSearchParams(value: unknown): URLSearchParams {
   return params;
 }
 
-function encodeBody(body: RequestBody, headers: Headers): BodyInit | undefined {
+/**
+ * The body and its `Content-Type`: `undefined` for multipart and form
+ * bodies, whose type (with the multipart boundary) `fetch` writes itself.
+ */
+async function encodeBody(body: RequestBody): Promise<[BodyInit | undefined, string | undefined]> {
   const value = body.value;
-  if (value === undefined) return undefined;
+  if (value === undefined) return [undefined, undefined];
   switch (body.kind) {
     case "json":
-      headers.set("Content-Type", body.contentType);
-      return JSON.stringify(value);
+      return [JSON.stringify(value), body.contentType];
     case "text":
-      headers.set("Content-Type", body.contentType);
-      return scalar(value);
-    case "binary":
-      headers.set("Content-Type", value instanceof Blob && value.type !== "" ? value.type : body.contentType);
-      if (value instanceof Blob || typeof value === "string" || value instanceof ArrayBuffer) return value;
-      if (ArrayBuffer.isView(value)) return new Blob([value as Uint8Array<ArrayBuffer>]);
-      return scalar(value);
+      return [scalar(value), body.contentType];
+    case "binary": {
+      const type = value instanceof Blob && value.type !== "" ? value.type : body.contentType;
+      if (value instanceof Blob || typeof value === "string" || value instanceof ArrayBuffer) return [value, type];
+      if (ArrayBuffer.isView(value)) return [new Blob([value as Uint8Array<ArrayBuffer>]), type];
+      return [scalar(value), type];
+    }
     case "multipart":
-      // No Content-Type: fetch sets it with the boundary.
-      return toFormData(value);
+      return [await toFormData(value), undefined];
     case "form":
-      return toSearchParams(value);
+      return [toSearchParams(value), undefined];
   }
 }
 
@@ -243,16 +375,40 @@ function setCookieLines(headers: Headers): string[] {
   return joined === null ? [] : joined.split(/,\s*(?=[^;,=\s]+=)/);
 }
 
-/** A `next` link relative to the page it came from, or absolute. */
-function resolveUrl(next: string, current: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(next)) return next;
+/** `url` parsed, relative to the page in a browser; `undefined` when it cannot be. */
+function parseUrl(url: string, base?: string): URL | undefined {
   try {
-    return new URL(next, current).toString();
+    return new URL(url, base ?? (typeof location !== "undefined" ? location.href : undefined));
   } catch {
-    // `current` is relative (a browser client with a relative baseUrl).
+    return undefined;
   }
-  if (typeof location !== "undefined") return new URL(next, new URL(current, location.href)).toString();
-  return next;
+}
+
+/**
+ * The one rule for credentials: whether a request to `url` may carry them
+ * (the token, the API key, the session cookie, the CSRF header, and the
+ * headers the caller configured). Only the origin of `baseUrl` (scheme, host
+ * and port, RFC 6454) may; a `next` link or a redirect to any other origin is
+ * followed without them.
+ */
+export function mayCarryCredentials(url: string, baseUrl: string): boolean {
+  const base = parseUrl(baseUrl);
+  const target = parseUrl(url);
+  if (base === undefined || target === undefined) return url.startsWith(baseUrl);
+  return base.origin === target.origin;
+}
+
+/**
+ * A `next` link, absolute or relative to the page it came from. A link to
+ * the API's own host and port keeps the client's scheme: behind a
+ * TLS-terminating proxy Django writes `http://` links to an `https://` API.
+ */
+function resolveNext(next: string, current: string, baseUrl: string): string {
+  const url = parseUrl(next, parseUrl(current)?.href);
+  if (url === undefined) return next;
+  const base = parseUrl(baseUrl);
+  if (base !== undefined && url.host === base.host && url.protocol !== base.protocol) url.protocol = base.protocol;
+  return url.href;
 }
 
 interface Page {
@@ -276,7 +432,7 @@ export class Transport {
 
   /** Sends the request and parses a JSON response (`undefined` when empty). */
   async json<T>(spec: RequestSpec, options: CallOptions = {}): Promise<T> {
-    const response = await this.send(this.url(spec), spec, options, "application/json");
+    const response = await this.send(this.url(spec), spec, options);
     const text = await response.text();
     return (text === "" ? undefined : JSON.parse(text)) as T;
   }
@@ -302,52 +458,114 @@ export class Transport {
   /**
    * Every item of a DRF-paginated list: requests the first page, yields its
    * `results`, then follows `next` (absolute or relative) until it is null.
+   * A `next` on another origin is fetched without credentials.
    */
   async *paginate<T>(spec: RequestSpec, options: CallOptions = {}): AsyncGenerator<T, void, undefined> {
     let url: string | undefined = this.url(spec);
     const seen = new Set<string>();
+    // Later pages are GETs of the `next` link, which carries the query;
+    // header and cookie parameters still apply.
+    const next: RequestSpec = {
+      method: "GET",
+      path: "",
+      params: (spec.params ?? []).filter((p) => p.in === "header" || p.in === "cookie"),
+      ...(spec.accept === undefined ? {} : { accept: spec.accept }),
+    };
+    let current = spec;
     while (url !== undefined && !seen.has(url)) {
       seen.add(url);
-      const response = await this.send(url, spec, options, "application/json");
+      const response = await this.send(url, current, options);
       const page: unknown = JSON.parse(await response.text());
-      if (!isPage(page)) throw new TypeError(`${spec.method} ${url}: the response is not a paginated list`);
+      if (!isPage(page)) throw new TypeError(`${current.method} ${url}: the response is not a paginated list`);
       for (const item of page.results) yield item as T;
-      url = typeof page.next === "string" && page.next !== "" ? resolveUrl(page.next, url) : undefined;
+      url = typeof page.next === "string" && page.next !== "" ? resolveNext(page.next, url, this.config.baseUrl) : undefined;
+      current = next;
     }
   }
 
   private url(spec: RequestSpec): string {
     const base = this.config.baseUrl.replace(/\/+$/, "");
-    const query = spec.query === undefined ? "" : encodeQuery(spec.query, spec.commaSeparated ?? []);
-    return `${base}${spec.path}${query === "" ? "" : `?${query}`}`;
+    let path = spec.path;
+    const query: string[] = [];
+    for (const param of spec.params ?? []) {
+      const text = serializeParam(param, param.value);
+      if (param.in === "path") path = path.split(`{${param.name}}`).join(text ?? "");
+      else if (param.in === "query" && text !== undefined) query.push(text);
+    }
+    return `${base}${path}${query.length === 0 ? "" : `?${query.join("&")}`}`;
   }
 
-  private async send(url: string, spec: RequestSpec, options: CallOptions, accept?: string): Promise<Response> {
-    const headers = new Headers();
-    if (accept !== undefined) headers.set("Accept", accept);
-    for (const [name, value] of Object.entries(this.config.headers ?? {})) headers.set(name, value);
-    for (const [name, value] of Object.entries(spec.headers ?? {})) {
-      if (value !== undefined) headers.set(name, scalar(value));
-    }
-    const init: RequestInit = { method: spec.method, headers };
-    const body = spec.body === undefined ? undefined : encodeBody(spec.body, headers);
-    if (body !== undefined) init.body = body;
-    await this.authenticate(headers, spec, url);
-    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
-    if (options.signal !== undefined) init.signal = options.signal;
-    const credentials = this.config.credentials ?? (this.config.auth?.session ? "include" : undefined);
-    if (credentials !== undefined) init.credentials = credentials;
-
+  /**
+   * Sends one request, following redirects itself outside a browser so that
+   * a redirect to another origin carries no credentials (`fetch` drops only
+   * `Authorization` there, not the API key, the cookie or the CSRF header).
+   * In a browser the browser follows them and its own rules apply.
+   */
+  private async send(url: string, spec: RequestSpec, options: CallOptions): Promise<Response> {
+    let [body, contentType] = spec.body === undefined ? [undefined, undefined] : await encodeBody(spec.body);
+    let method = spec.method;
+    let target = url;
     // Called as a plain function: `window.fetch` throws "Illegal invocation"
     // when invoked as a method of another object.
     const fetchImpl = this.config.fetch ?? globalThis.fetch;
-    const response = await fetchImpl(url, init);
-    this.keepCookies(response);
-    if (!response.ok) throw new ApiError(spec.method, url, response, await parseBody(response));
-    return response;
+    for (let hops = 0; ; hops += 1) {
+      const trusted = mayCarryCredentials(target, this.config.baseUrl);
+      const headers = await this.headers(target, method, spec, options, trusted);
+      if (contentType !== undefined) headers.set("Content-Type", contentType);
+      const init: RequestInit = { method, headers };
+      if (body !== undefined) init.body = body;
+      if (!inBrowser()) init.redirect = "manual";
+      if (options.signal !== undefined) init.signal = options.signal;
+      const credentials = this.config.credentials ?? (this.config.auth?.session ? "include" : undefined);
+      if (credentials !== undefined && trusted) init.credentials = credentials;
+
+      const response = await fetchImpl(target, init);
+      if (trusted) this.keepCookies(response);
+      const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
+      if (location === null || inBrowser()) {
+        if (!response.ok) throw new ApiError(method, target, response, await parseBody(response));
+        return response;
+      }
+      if (hops >= MAX_REDIRECTS) throw new TypeError(`${spec.method} ${url}: more than ${MAX_REDIRECTS} redirects`);
+      await response.arrayBuffer();
+      const next = parseUrl(location, target);
+      if (next === undefined) throw new TypeError(`${method} ${target}: redirect to an invalid URL: ${location}`);
+      target = next.href;
+      // What browsers do (the Fetch standard, "HTTP-redirect fetch"): 303
+      // turns into a GET, as do 301 and 302 after a POST; the body goes.
+      if ((response.status === 303 && method !== "HEAD") || ((response.status === 301 || response.status === 302) && method === "POST")) {
+        method = "GET";
+        body = undefined;
+        contentType = undefined;
+      }
+    }
   }
 
-  private async authenticate(headers: Headers, spec: RequestSpec, url: string): Promise<void> {
+  /**
+   * Every header of one request but `Content-Type`: `Accept`, then, when
+   * `trusted`, the configured headers, header parameters, credentials and the
+   * call's own headers (which may override any of them). A caller's
+   * `Content-Type` never goes out: the body decides it, and a stray one would
+   * replace the boundary of a multipart body.
+   */
+  private async headers(url: string, method: string, spec: RequestSpec, options: CallOptions, trusted: boolean): Promise<Headers> {
+    const headers = new Headers();
+    if (spec.accept !== undefined) headers.set("Accept", spec.accept);
+    if (trusted) {
+      for (const [name, value] of Object.entries(this.config.headers ?? {})) headers.set(name, value);
+      for (const param of spec.params ?? []) {
+        if (param.in !== "header") continue;
+        const text = serializeParam(param, param.value);
+        if (text !== undefined) headers.set(param.name, text);
+      }
+      await this.authenticate(headers, spec, method, url);
+      for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+    }
+    headers.delete("Content-Type");
+    return headers;
+  }
+
+  private async authenticate(headers: Headers, spec: RequestSpec, method: string, url: string): Promise<void> {
     const auth = this.config.auth;
     if (auth?.token !== undefined) {
       const token = await resolveToken(auth.token);
@@ -366,13 +584,15 @@ export class Transport {
     if (session !== undefined && !inBrowser()) {
       for (const [name, value] of this.jar) cookies.push(`${name}=${value}`);
     }
-    for (const [name, value] of Object.entries(spec.cookies ?? {})) {
-      if (value !== undefined) cookies.push(`${name}=${encodeURIComponent(scalar(value))}`);
+    for (const param of spec.params ?? []) {
+      if (param.in !== "cookie") continue;
+      const text = serializeParam(param, param.value);
+      if (text !== undefined) cookies.push(text);
     }
     // Browsers forbid setting `Cookie`; they send their own jar instead.
     if (cookies.length > 0 && !inBrowser()) headers.set("Cookie", cookies.join("; "));
 
-    if (session !== undefined && !SAFE_METHODS.has(spec.method.toUpperCase())) {
+    if (session !== undefined && !SAFE_METHODS.has(method.toUpperCase())) {
       const cookieName = session.csrfCookieName ?? "csrftoken";
       const csrf = inBrowser() ? readDocumentCookie(cookieName) : this.jar.get(cookieName);
       if (csrf !== undefined) headers.set(session.csrfHeaderName ?? "X-CSRFToken", csrf);

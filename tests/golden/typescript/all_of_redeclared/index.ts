@@ -15,9 +15,12 @@ export {
   type Auth,
   type CallOptions,
   type ClientConfig,
+  type ParamSpec,
+  type ParamStyle,
   type RequestBody,
   type RequestSpec,
   type TokenSource,
+  type Upload,
 } from "./client.js";
 export type * as models from "./models.js";
 export { ResultsApi };

@@ -25,6 +25,9 @@ TokenSource: _t.TypeAlias = "str | _t.Callable[[], str | None]"
 
 _APIGEND_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
+# httpx's own default limit.
+_APIGEND_MAX_REDIRECTS = 20
+
 
 class File:
     """A file for a multipart body: its bytes, file name and media type."""
@@ -133,6 +136,13 @@ def _apigend_adapter(tp: _t.Any) -> _pd.TypeAdapter[_t.Any]:
     return adapter
 
 
+def _apigend_json_text(value: object) -> str:
+    """Compact JSON, as JavaScript's `JSON.stringify` writes it."""
+    if isinstance(value, _pd.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return _pd_core.to_json(value, by_alias=True).decode()
+
+
 def _apigend_text(value: object) -> str:
     """One path, query, header or form value as text."""
     if value is None:
@@ -141,51 +151,134 @@ def _apigend_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
+    # JavaScript's `String(2.0)` is "2": both clients send the same text.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return ",".join(_apigend_text(v) for v in value)
-    if isinstance(value, (dict, _pd.BaseModel)):
-        return _pd_core.to_json(value, by_alias=True).decode()
+    if isinstance(value, (dict, list, tuple, _pd.BaseModel)):
+        return _apigend_json_text(value)
     return str(value)
 
 
-def _apigend_path(template: str, values: _t.Mapping[str, object]) -> str:
-    """Fills a path template; every value is percent-encoded, `/` included."""
-    path = template
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", _urlparse.quote(_apigend_text(value), safe=""))
-    return path
+def _apigend_quote(text: str) -> str:
+    # JavaScript's `encodeURIComponent`: the same bytes from both clients.
+    return _urlparse.quote(text, safe="!'()*")
 
 
-def _apigend_query(
-    params: _t.Iterable[tuple[str, object, bool]],
-) -> list[tuple[str, str | int | float | bool | None]]:
-    """Query pairs from (name, value, explode); `None` values are left out."""
-    # Typed as httpx's parameter type (lists are invariant); values are str.
-    out: list[tuple[str, str | int | float | bool | None]] = []
-    for name, value, explode in params:
-        if value is None:
-            continue
-        if isinstance(value, _pd.BaseModel):
-            value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        if isinstance(value, (list, tuple)):
+def _apigend_keep(text: str) -> str:
+    return text
+
+
+def serialize_param(location: str, name: str, style: str, explode: bool, value: object) -> str | None:
+    """One parameter serialised as OpenAPI defines its style.
+
+    The styles are OpenAPI 3.1.1's (4.8.12.4 "Style Examples", which are
+    RFC 6570 expansions), plus `json` for a parameter declared with
+    `content: {application/json: ...}`. `None` (and an empty list or dict)
+    leaves the parameter out. Query and cookie parameters give `name=value`
+    pairs (joined by `&`, or `; ` for cookies); path and header parameters
+    give the text that replaces `{name}` or becomes the header value. Path,
+    query and cookie text is percent-encoded as `encodeURIComponent` does,
+    delimiters excepted; header text is not. The TypeScript client's
+    `serializeParam` gives the same bytes.
+    """
+    if value is None:
+        return None
+    enc = _apigend_keep if location == "header" else _apigend_quote
+    pair_sep = "; " if location == "cookie" else "&"
+    n = enc(name)
+    named = location in ("query", "cookie")
+    if style == "json":
+        text = enc(_apigend_json_text(value))
+        return f"{n}={text}" if named else text
+    if isinstance(value, _pd.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    items: list[str] | None = None
+    entries: list[tuple[str, str]] | None = None
+    if isinstance(value, (list, tuple)):
+        items = [enc(_apigend_text(v)) for v in value]
+        if not items:
+            return None
+    elif isinstance(value, dict):
+        entries = [(enc(str(k)), enc(_apigend_text(v))) for k, v in value.items()]
+        if not entries:
+            return None
+    one = enc(_apigend_text(value))
+
+    def members(pairs: list[tuple[str, str]], sep: str) -> str:
+        # Object members as `k=v` (exploded) or `k,v` (not), joined by `sep`.
+        return sep.join(f"{k}={v}" if explode else f"{k}{sep}{v}" for k, v in pairs)
+
+    if style == "simple":
+        return ",".join(items) if items else members(entries, ",") if entries else one
+    if style == "label":
+        sep = "." if explode else ","
+        return "." + (sep.join(items) if items else members(entries, sep) if entries else one)
+    if style == "matrix":
+        if items:
             if explode:
-                out.extend((name, _apigend_text(v)) for v in value)
-            else:
-                out.append((name, ",".join(_apigend_text(v) for v in value)))
-        elif isinstance(value, dict):
+                return "".join(f";{n}={i}" for i in items)
+            return f";{n}=" + ",".join(items)
+        if entries:
             if explode:
-                out.extend((str(k), _apigend_text(v)) for k, v in value.items())
-            else:
-                flat = [s for k, v in value.items() for s in (str(k), _apigend_text(v))]
-                out.append((name, ",".join(flat)))
-        else:
-            out.append((name, _apigend_text(value)))
-    return out
+                return "".join(f";{k}={v}" for k, v in entries)
+            return f";{n}=" + members(entries, ",")
+        return f";{n}" if one == "" else f";{n}={one}"
+    if style == "deepObject" and entries:
+        return pair_sep.join(f"{n}%5B{k}%5D={v}" for k, v in entries)
+    # form, spaceDelimited, pipeDelimited (and deepObject for a non-object).
+    sep = "%20" if style == "spaceDelimited" else "%7C" if style == "pipeDelimited" else ","
+    if items:
+        if explode:
+            return pair_sep.join(f"{n}={i}" for i in items)
+        return f"{n}=" + sep.join(items)
+    if entries:
+        if explode:
+            return pair_sep.join(f"{k}={v}" for k, v in entries)
+        return f"{n}=" + sep.join(f"{k}{sep}{v}" for k, v in entries)
+    return f"{n}={one}"
+
+
+def may_carry_credentials(url: _httpx.URL | str, base_url: _httpx.URL | str) -> bool:
+    """The one rule for credentials.
+
+    Whether a request to `url` may carry the token, the API key, the session
+    cookie, the CSRF header and the headers the caller configured: only the
+    origin of the base URL (scheme, host and port, RFC 6454) may. A `next`
+    link or a redirect to any other origin is followed without them.
+    """
+    a = _httpx.URL(url)
+    b = _httpx.URL(base_url)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+# What a request to another origin keeps: what httpx writes itself, the
+# media types, and the body's framing.
+_APIGEND_NEUTRAL_HEADERS = frozenset(
+    {
+        "host",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+    }
+)
+
+
+def _apigend_strip_credentials(request: _httpx.Request) -> _httpx.Request:
+    for key in list(request.headers.keys()):
+        if key.lower() not in _APIGEND_NEUTRAL_HEADERS:
+            del request.headers[key]
+    return request
 
 
 def _apigend_is_file(value: object) -> bool:
+    if isinstance(value, tuple):
+        return len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], (bytes, bytearray))
     return isinstance(value, (File, bytes, bytearray))
 
 
@@ -194,7 +287,47 @@ def _apigend_as_file(value: object, name: str) -> File:
         return value
     if isinstance(value, (bytes, bytearray)):
         return File(bytes(value))
-    raise TypeError(f"{name}: expected File or bytes, got {type(value).__name__}")
+    if isinstance(value, tuple) and _apigend_is_file(value):
+        return File(bytes(value[1]), value[0])
+    raise TypeError(f"{name}: expected File, (filename, bytes) or bytes, got {type(value).__name__}")
+
+
+# File signatures (first bytes) and what they are, for bytes without a type.
+_APIGEND_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"%PDF", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+)
+
+# The file name extension of a media type; `.bin` when unknown.
+_APIGEND_EXTENSIONS: dict[str, str] = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/svg+xml": ".svg",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/json": ".json",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+}
+
+
+def _apigend_file_part(field: str, file: File) -> tuple[str, str]:
+    """The file name and media type of a multipart file part.
+
+    A file without a name is sent as `<field>.<extension>`, the extension
+    taken from its media type (or its first bytes): servers such as Django's
+    `ImageField` reject a file name without one.
+    """
+    media = (file.content_type or "").split(";")[0].strip().lower()
+    if not media:
+        media = next((t for magic, t in _APIGEND_SIGNATURES if file.content.startswith(magic)), "")
+    filename = file.filename or field + _APIGEND_EXTENSIONS.get(media, ".bin")
+    return filename, file.content_type or media or "application/octet-stream"
 
 
 def _apigend_form_parts(body: object) -> tuple[list[tuple[str, str]], list[tuple[str, File]]]:
@@ -263,8 +396,9 @@ def _apigend_multipart(body: object) -> tuple[bytes, str]:
         )
         chunks.append(text.encode() + b"\r\n")
     for name, file in files:
-        filename = _apigend_disposition(file.filename or name)
-        media = (file.content_type or "application/octet-stream").replace("\r", "").replace("\n", "")
+        raw_filename, raw_media = _apigend_file_part(name, file)
+        filename = _apigend_disposition(raw_filename)
+        media = raw_media.replace("\r", "").replace("\n", "")
         chunks.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{_apigend_disposition(name)}"; '
             f'filename="{filename}"\r\nContent-Type: {media}\r\n\r\n'.encode()
@@ -339,7 +473,7 @@ class _ApigendBase:
         self._apigend_csrf_header_name = csrf_header_name
 
     def _apigend_auth_headers(
-        self, cookies: _httpx.Cookies, method: str, headers: dict[str, str]
+        self, cookies: _httpx.Cookies, method: str, headers: _httpx.Headers
     ) -> None:
         """Adds credentials: token, API key and, on unsafe methods, CSRF."""
         token = self._apigend_token() if callable(self._apigend_token) else self._apigend_token
@@ -371,10 +505,8 @@ class _ApigendBase:
         method: str,
         path: str,
         *,
-        path_params: _t.Mapping[str, object] | None,
-        query: _t.Iterable[tuple[str, object, bool]] | None,
-        header_params: _t.Iterable[tuple[str, object]] | None,
-        cookie_params: _t.Iterable[tuple[str, object]] | None,
+        params: _t.Iterable[tuple[str, str, str, bool, object]] | None,
+        accept: str | None,
         headers: _t.Mapping[str, str] | None,
         body: object,
         body_kind: str | None,
@@ -382,58 +514,98 @@ class _ApigendBase:
         content_type: str | None,
         timeout: float | None,
     ) -> _httpx.Request:
-        url = self._apigend_base_url + _apigend_path(path, path_params or {})
-        all_headers = dict(self._apigend_headers)
-        for name, value in header_params or ():
-            if value is not None:
-                all_headers[name] = _apigend_text(value)
+        filled = path
+        query: list[str] = []
+        header_params: list[tuple[str, str]] = []
         # Cookie parameters join the jar's cookies for this request only.
-        cookies = {
-            name: _apigend_text(value) for name, value in cookie_params or () if value is not None
-        }
+        cookies: dict[str, str] = {}
+        for location, name, style, explode, value in params or ():
+            text = serialize_param(location, name, style, explode, value)
+            if location == "path":
+                filled = filled.replace("{" + name + "}", text or "")
+            elif text is None:
+                continue
+            elif location == "query":
+                query.append(text)
+            elif location == "header":
+                header_params.append((name, text))
+            else:
+                for pair in text.split("; "):
+                    key, _, val = pair.partition("=")
+                    cookies[key] = val
+        url = self._apigend_base_url + filled + ("?" + "&".join(query) if query else "")
         content: bytes | None = None
+        body_type_header: str | None = None
         if body_kind is not None and body is not None:
-            content, all_headers["Content-Type"] = _apigend_encode_body(
-                body_kind, body, body_type, content_type
-            )
-        all_headers.update(headers or {})
-        self._apigend_auth_headers(http.cookies, method, all_headers)
+            content, body_type_header = _apigend_encode_body(body_kind, body, body_type, content_type)
+        all_headers = self._apigend_headers_for(http, method, accept, header_params, headers)
+        if body_type_header is not None:
+            all_headers["Content-Type"] = body_type_header
         return http.build_request(
             method,
             url,
-            params=_apigend_query(query or ()),
             headers=all_headers,
             content=content,
             cookies=cookies or None,
             timeout=_httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
 
+    def _apigend_headers_for(
+        self,
+        http: _httpx.Client | _httpx.AsyncClient,
+        method: str,
+        accept: str | None,
+        header_params: _t.Iterable[tuple[str, str]],
+        headers: _t.Mapping[str, str] | None,
+    ) -> _httpx.Headers:
+        """The headers of a request to the API's origin, `Content-Type` aside.
+
+        `Accept`, the configured headers, header parameters, the call's own
+        headers (which may override any of those) and the credentials. A
+        caller's `Content-Type` never goes out: the body decides it.
+        """
+        all_headers = _httpx.Headers()
+        if accept is not None:
+            all_headers["Accept"] = accept
+        all_headers.update(self._apigend_headers)
+        for name, text in header_params:
+            all_headers[name] = text
+        all_headers.update(headers or {})
+        self._apigend_auth_headers(http.cookies, method, all_headers)
+        all_headers.pop("Content-Type", None)
+        return all_headers
+
     def _apigend_build_next(
         self,
         http: _httpx.Client | _httpx.AsyncClient,
         next_url: str,
+        accept: str | None,
         headers: _t.Mapping[str, str] | None,
         timeout: float | None,
     ) -> _httpx.Request:
         """The request for a `next` page URL.
 
-        A URL on the API's host keeps the client's scheme (a TLS-terminating
-        proxy makes Django write `http://` links) and its credentials; a URL
-        on another host is fetched without credentials.
+        A URL on the API's host and port keeps the client's scheme (a
+        TLS-terminating proxy makes Django write `http://` links); a URL on
+        another origin is fetched without credentials (`may_carry_credentials`).
         """
         base = _httpx.URL(self._apigend_base_url + "/")
         url = base.join(next_url)
-        all_headers = dict(self._apigend_headers)
-        all_headers.update(headers or {})
         if url.host == base.host and url.port == base.port:
             url = url.copy_with(scheme=base.scheme)
-            self._apigend_auth_headers(http.cookies, "GET", all_headers)
-        return http.build_request(
+        request = http.build_request(
             "GET",
             url,
-            headers=all_headers,
+            headers=self._apigend_headers_for(http, "GET", accept, (), headers),
             timeout=_httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
+        return self._apigend_guard(request)
+
+    def _apigend_guard(self, request: _httpx.Request) -> _httpx.Request:
+        """Strips the credentials from a request to another origin."""
+        if may_carry_credentials(request.url, self._apigend_base_url + "/"):
+            return request
+        return _apigend_strip_credentials(request)
 
 
 # The app modules import `models`, which imports `File` from this module, so
@@ -507,10 +679,8 @@ class Client(_ApigendBase):
         method: str,
         path: str,
         *,
-        path_params: _t.Mapping[str, object] | None = None,
-        query: _t.Iterable[tuple[str, object, bool]] | None = None,
-        header_params: _t.Iterable[tuple[str, object]] | None = None,
-        cookie_params: _t.Iterable[tuple[str, object]] | None = None,
+        params: _t.Iterable[tuple[str, str, str, bool, object]] | None = None,
+        accept: str | None = None,
         headers: _t.Mapping[str, str] | None = None,
         body: object = None,
         body_kind: str | None = None,
@@ -522,10 +692,8 @@ class Client(_ApigendBase):
             self._apigend_http,
             method,
             path,
-            path_params=path_params,
-            query=query,
-            header_params=header_params,
-            cookie_params=cookie_params,
+            params=params,
+            accept=accept,
             headers=headers,
             body=body,
             body_kind=body_kind,
@@ -533,7 +701,22 @@ class Client(_ApigendBase):
             content_type=content_type,
             timeout=timeout,
         )
-        response = self._apigend_http.send(request)
+        return self._apigend_send(request)
+
+    def _apigend_send(self, request: _httpx.Request) -> _httpx.Response:
+        """Sends a request, following redirects here so that a redirect to
+        another origin carries no credentials (httpx drops only
+        `Authorization` there, not the API key, the CSRF header or a cookie
+        of the same host on another port)."""
+        response = self._apigend_http.send(request, follow_redirects=False)
+        hops = 0
+        while response.next_request is not None:
+            hops += 1
+            if hops > _APIGEND_MAX_REDIRECTS:
+                raise _httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            request = self._apigend_guard(response.next_request)
+            response.close()
+            response = self._apigend_http.send(request, follow_redirects=False)
         if not response.is_success:
             raise ApiError(response)
         return response
@@ -542,6 +725,7 @@ class Client(_ApigendBase):
         self,
         response: _httpx.Response,
         item_type: object,
+        accept: str | None,
         headers: _t.Mapping[str, str] | None,
         timeout: float | None,
     ) -> _t.Iterator[_t.Any]:
@@ -554,10 +738,8 @@ class Client(_ApigendBase):
             if next_url is None or next_url in seen:
                 return
             seen.add(next_url)
-            request = self._apigend_build_next(self._apigend_http, next_url, headers, timeout)
-            response = self._apigend_http.send(request)
-            if not response.is_success:
-                raise ApiError(response)
+            request = self._apigend_build_next(self._apigend_http, next_url, accept, headers, timeout)
+            response = self._apigend_send(request)
 
 
 class AsyncClient(_ApigendBase):
@@ -625,10 +807,8 @@ class AsyncClient(_ApigendBase):
         method: str,
         path: str,
         *,
-        path_params: _t.Mapping[str, object] | None = None,
-        query: _t.Iterable[tuple[str, object, bool]] | None = None,
-        header_params: _t.Iterable[tuple[str, object]] | None = None,
-        cookie_params: _t.Iterable[tuple[str, object]] | None = None,
+        params: _t.Iterable[tuple[str, str, str, bool, object]] | None = None,
+        accept: str | None = None,
         headers: _t.Mapping[str, str] | None = None,
         body: object = None,
         body_kind: str | None = None,
@@ -640,10 +820,8 @@ class AsyncClient(_ApigendBase):
             self._apigend_http,
             method,
             path,
-            path_params=path_params,
-            query=query,
-            header_params=header_params,
-            cookie_params=cookie_params,
+            params=params,
+            accept=accept,
             headers=headers,
             body=body,
             body_kind=body_kind,
@@ -651,7 +829,22 @@ class AsyncClient(_ApigendBase):
             content_type=content_type,
             timeout=timeout,
         )
-        response = await self._apigend_http.send(request)
+        return await self._apigend_send(request)
+
+    async def _apigend_send(self, request: _httpx.Request) -> _httpx.Response:
+        """Sends a request, following redirects here so that a redirect to
+        another origin carries no credentials (httpx drops only
+        `Authorization` there, not the API key, the CSRF header or a cookie
+        of the same host on another port)."""
+        response = await self._apigend_http.send(request, follow_redirects=False)
+        hops = 0
+        while response.next_request is not None:
+            hops += 1
+            if hops > _APIGEND_MAX_REDIRECTS:
+                raise _httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            request = self._apigend_guard(response.next_request)
+            await response.aclose()
+            response = await self._apigend_http.send(request, follow_redirects=False)
         if not response.is_success:
             raise ApiError(response)
         return response
@@ -660,6 +853,7 @@ class AsyncClient(_ApigendBase):
         self,
         response: _httpx.Response,
         item_type: object,
+        accept: str | None,
         headers: _t.Mapping[str, str] | None,
         timeout: float | None,
     ) -> _t.AsyncIterator[_t.Any]:
@@ -672,7 +866,5 @@ class AsyncClient(_ApigendBase):
             if next_url is None or next_url in seen:
                 return
             seen.add(next_url)
-            request = self._apigend_build_next(self._apigend_http, next_url, headers, timeout)
-            response = await self._apigend_http.send(request)
-            if not response.is_success:
-                raise ApiError(response)
+            request = self._apigend_build_next(self._apigend_http, next_url, accept, headers, timeout)
+            response = await self._apigend_send(request)

@@ -27,6 +27,7 @@ class ResultsApi:
         _r = self._apigend_client._apigend_request(
             "GET",
             "/results/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )
@@ -50,6 +51,7 @@ class AsyncResultsApi:
         _r = await self._apigend_client._apigend_request(
             "GET",
             "/results/",
+            accept="application/json",
             headers=headers,
             timeout=timeout,
         )

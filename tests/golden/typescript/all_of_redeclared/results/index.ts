@@ -18,6 +18,7 @@ export class ResultsApi {
       {
         method: "GET",
         path: "/results/",
+        accept: "application/json",
       },
       options,
     );
