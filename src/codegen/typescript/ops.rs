@@ -233,7 +233,18 @@ fn op_view(
                 ParamLocation::Cookie => ("cookies", "cookie"),
             };
             let optional = groups.iter().any(|g| g.name == group && g.optional);
-            let value = member_access(&format!("request.{group}"), optional, &p.name);
+            let obj = format!("request.{group}");
+            let mut value = member_access(&obj, optional, &p.name);
+            // A parameter named like a member of `Object.prototype`
+            // (`constructor`, `toString`) reads the inherited function when
+            // the caller left it out: read it only when it is the object's own.
+            if INHERITED.contains(&p.name.as_str()) {
+                let own = if optional { format!("{obj} ?? {{}}") } else { obj.clone() };
+                value = format!(
+                    "(Object.hasOwn({own}, {}) ? {value} : undefined)",
+                    filters::ts_string(&p.name)
+                );
+            }
             format!(
                 "{{ in: \"{place}\", name: {}, style: \"{}\", explode: {}, value: {value} }}",
                 filters::ts_string(&p.name),
@@ -295,6 +306,22 @@ fn op_doc(op: &Operation) -> Vec<String> {
     }
     doc
 }
+
+/// The members every object inherits from `Object.prototype`.
+const INHERITED: &[&str] = &[
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+    "__proto__",
+    "constructor",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
+    "valueOf",
+];
 
 /// `obj.name`, `obj?.name`, or `obj["na-me"]` / `obj?.["na-me"]` when the
 /// name is not an identifier; `optional` when `obj` may be undefined.
