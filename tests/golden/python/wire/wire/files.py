@@ -33,6 +33,50 @@ class FilesApi:
         )
         return _r.content
 
+    def image_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /image/`"""
+        _r = self._apigend_client._apigend_request(
+            "PUT",
+            "/image/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="image/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
+    def raw_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /raw/`"""
+        _r = self._apigend_client._apigend_request(
+            "PUT",
+            "/raw/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="application/octet-stream",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
     def upload_create(
         self,
         *,
@@ -77,6 +121,50 @@ class AsyncFilesApi:
             timeout=timeout,
         )
         return _r.content
+
+    async def image_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /image/`"""
+        _r = await self._apigend_client._apigend_request(
+            "PUT",
+            "/image/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="image/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
+    async def raw_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /raw/`"""
+        _r = await self._apigend_client._apigend_request(
+            "PUT",
+            "/raw/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="application/octet-stream",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
 
     async def upload_create(
         self,

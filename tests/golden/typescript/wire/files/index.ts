@@ -4,6 +4,14 @@ import type * as models from "../models.js";
 
 export type ExportRetrieveRequest = Record<string, never>;
 
+export type ImageUpdateRequest = {
+  body: Blob;
+};
+
+export type RawUpdateRequest = {
+  body: Blob;
+};
+
 export type UploadCreateRequest = {
   body: models.UploadRequest;
 };
@@ -23,6 +31,32 @@ export class FilesApi {
         method: "GET",
         path: "/export/",
         accept: "application/json, */*;q=0.1",
+      },
+      options,
+    );
+  }
+
+  /** `PUT /image/` */
+  imageUpdate(request: ImageUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
+    return this._apigendTransport.json<models.Ok>(
+      {
+        method: "PUT",
+        path: "/image/",
+        accept: "application/json",
+        body: { kind: "binary", contentType: "image/*", value: request.body },
+      },
+      options,
+    );
+  }
+
+  /** `PUT /raw/` */
+  rawUpdate(request: RawUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
+    return this._apigendTransport.json<models.Ok>(
+      {
+        method: "PUT",
+        path: "/raw/",
+        accept: "application/json",
+        body: { kind: "binary", contentType: "application/octet-stream", value: request.body },
       },
       options,
     );
