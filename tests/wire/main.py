@@ -67,7 +67,7 @@ def run_sync() -> dict[str, typing.Any]:
         for body, headers in UPLOADS:
             api.files.upload_create(body=body, headers=headers)
         api.files.raw_update(body=File(b"plain", "a.txt", "text/plain"))
-        api.files.image_update(body=File(PNG, "a.png", "image/png"))
+        api.files.anything_update(body=File(PNG, "a.png", "image/png"))
         steps["export"] = api.files.export_retrieve().hex()
         api.items.hop_create(body=models.Ok(ok=True))
         api.items.away_create(body=models.Ok(ok=True))
@@ -85,7 +85,7 @@ async def run_async() -> dict[str, typing.Any]:
         for body, headers in UPLOADS:
             await api.files.upload_create(body=body, headers=headers)
         await api.files.raw_update(body=File(b"plain", "a.txt", "text/plain"))
-        await api.files.image_update(body=File(PNG, "a.png", "image/png"))
+        await api.files.anything_update(body=File(PNG, "a.png", "image/png"))
         steps["export"] = (await api.files.export_retrieve()).hex()
         await api.items.hop_create(body=models.Ok(ok=True))
         await api.items.away_create(body=models.Ok(ok=True))

@@ -17,6 +17,28 @@ class FilesApi:
     def __init__(self, client: _client.Client) -> None:
         self._apigend_client = client
 
+    def anything_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /anything/`"""
+        _r = self._apigend_client._apigend_request(
+            "PUT",
+            "/anything/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="*/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
     def export_retrieve(
         self,
         *,
@@ -32,28 +54,6 @@ class FilesApi:
             timeout=timeout,
         )
         return _r.content
-
-    def image_update(
-        self,
-        *,
-        body: bytes | _client.File,
-        headers: _t.Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> _models.Ok:
-        """`PUT /image/`"""
-        _r = self._apigend_client._apigend_request(
-            "PUT",
-            "/image/",
-            accept="application/json",
-            body=body,
-            body_kind="binary",
-            body_type=None,
-            content_type="image/*",
-            headers=headers,
-            timeout=timeout,
-        )
-        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
-        return _v
 
     def raw_update(
         self,
@@ -106,6 +106,28 @@ class AsyncFilesApi:
     def __init__(self, client: _client.AsyncClient) -> None:
         self._apigend_client = client
 
+    async def anything_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /anything/`"""
+        _r = await self._apigend_client._apigend_request(
+            "PUT",
+            "/anything/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="*/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
     async def export_retrieve(
         self,
         *,
@@ -121,28 +143,6 @@ class AsyncFilesApi:
             timeout=timeout,
         )
         return _r.content
-
-    async def image_update(
-        self,
-        *,
-        body: bytes | _client.File,
-        headers: _t.Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> _models.Ok:
-        """`PUT /image/`"""
-        _r = await self._apigend_client._apigend_request(
-            "PUT",
-            "/image/",
-            accept="application/json",
-            body=body,
-            body_kind="binary",
-            body_type=None,
-            content_type="image/*",
-            headers=headers,
-            timeout=timeout,
-        )
-        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
-        return _v
 
     async def raw_update(
         self,

@@ -2,11 +2,11 @@
 import type { CallOptions, Transport } from "../client.js";
 import type * as models from "../models.js";
 
-export type ExportRetrieveRequest = Record<string, never>;
-
-export type ImageUpdateRequest = {
+export type AnythingUpdateRequest = {
   body: Blob;
 };
+
+export type ExportRetrieveRequest = Record<string, never>;
 
 export type RawUpdateRequest = {
   body: Blob;
@@ -24,6 +24,19 @@ export class FilesApi {
     this._apigendTransport = transport;
   }
 
+  /** `PUT /anything/` */
+  anythingUpdate(request: AnythingUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
+    return this._apigendTransport.json<models.Ok>(
+      {
+        method: "PUT",
+        path: "/anything/",
+        accept: "application/json",
+        body: { kind: "binary", contentType: "*/*", value: request.body },
+      },
+      options,
+    );
+  }
+
   /** `GET /export/` */
   exportRetrieve(_request: ExportRetrieveRequest = {}, options: CallOptions = {}): Promise<Blob> {
     return this._apigendTransport.blob(
@@ -31,19 +44,6 @@ export class FilesApi {
         method: "GET",
         path: "/export/",
         accept: "application/json, */*;q=0.1",
-      },
-      options,
-    );
-  }
-
-  /** `PUT /image/` */
-  imageUpdate(request: ImageUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
-    return this._apigendTransport.json<models.Ok>(
-      {
-        method: "PUT",
-        path: "/image/",
-        accept: "application/json",
-        body: { kind: "binary", contentType: "image/*", value: request.body },
       },
       options,
     );
