@@ -377,6 +377,18 @@ fn check(
         );
     }
 
+    // A binary body: the document's media type, whatever the file's own
+    // type says (a server answers 415 to another); a range (`*/*`) is
+    // no `Content-Type`, the file's type fills it in.
+    for (path, want) in [("/raw/", "application/octet-stream"), ("/anything/", "image/png")] {
+        let sent = find('A', path);
+        expect(!sent.is_empty(), format!("no {path} request"));
+        for r in &sent {
+            let ct = r.header("content-type");
+            expect(ct == Some(want), format!("{path} content-type {ct:?}, want {want}"));
+        }
+    }
+
     // A JSON media type with a binary schema is a download, and a download
     // also accepts anything, at a low weight.
     expect(

@@ -66,6 +66,8 @@ def run_sync() -> dict[str, typing.Any]:
         api.media.search_list()
         for body, headers in UPLOADS:
             api.files.upload_create(body=body, headers=headers)
+        api.files.raw_update(body=File(b"plain", "a.txt", "text/plain"))
+        api.files.anything_update(body=File(PNG, "a.png", "image/png"))
         steps["export"] = api.files.export_retrieve().hex()
         api.items.hop_create(body=models.Ok(ok=True))
         api.items.away_create(body=models.Ok(ok=True))
@@ -82,6 +84,8 @@ async def run_async() -> dict[str, typing.Any]:
         await api.media.search_list()
         for body, headers in UPLOADS:
             await api.files.upload_create(body=body, headers=headers)
+        await api.files.raw_update(body=File(b"plain", "a.txt", "text/plain"))
+        await api.files.anything_update(body=File(PNG, "a.png", "image/png"))
         steps["export"] = (await api.files.export_retrieve()).hex()
         await api.items.hop_create(body=models.Ok(ok=True))
         await api.items.away_create(body=models.Ok(ok=True))

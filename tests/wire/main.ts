@@ -54,6 +54,10 @@ await api.files.uploadCreate(
 );
 await api.files.uploadCreate({ body: { title: "named", file: { blob: new Blob([png]), filename: "cover.jpg" } } });
 await api.files.uploadCreate({ body: { title: "file", file: new File([png], "pic.gif") } });
+// A binary body goes as the document's media type, whatever the Blob's own
+// type; a range (`*/*`) takes the Blob's type.
+await api.files.rawUpdate({ body: new Blob(["plain"], { type: "text/plain" }) });
+await api.files.anythingUpdate({ body: new Blob([png], { type: "image/png" }) });
 
 const exported = await api.files.exportRetrieve();
 steps["export"] = Array.from(new Uint8Array(await exported.arrayBuffer()), (b) => b.toString(16).padStart(2, "0")).join("");

@@ -131,16 +131,36 @@ impl<'a> Lowerer<'a> {
 /// widen what another member forbids).
 pub(super) fn is_unconstrained(s: &ReferenceOr<Box<Schema>>) -> bool {
     match s {
-        ReferenceOr::Item(b) => match &b.schema_kind {
-            // `type: "null"` (3.1) is only a marker here, and a constraint.
-            SchemaKind::Any(a) => {
-                *a == oa::AnySchema::default()
-                    && !b.schema_data.extensions.contains_key("x-apigend-null")
-            }
-            _ => false,
-        },
+        ReferenceOr::Item(b) => constrains_nothing(b),
         ReferenceOr::Reference { .. } => false,
     }
+}
+
+fn constrains_nothing(s: &Schema) -> bool {
+    match &s.schema_kind {
+        // `type: "null"` (3.1) is only a marker here, and a constraint.
+        SchemaKind::Any(a) => {
+            *a == oa::AnySchema::default()
+                && !s.schema_data.extensions.contains_key("x-apigend-null")
+        }
+        _ => false,
+    }
+}
+
+/// The member that types an `allOf`: its only one, or the one that
+/// constrains anything when the others only annotate. Box wraps a string,
+/// an enum or an array as `allOf: [{type: string, …}, {nullable: false}]`,
+/// which is that string, not an object.
+pub(super) fn sole_constraint(all_of: &[ReferenceOr<Schema>]) -> Option<&ReferenceOr<Schema>> {
+    if let [only] = all_of {
+        return Some(only);
+    }
+    let mut constrained = all_of.iter().filter(|m| match m {
+        ReferenceOr::Item(s) => !constrains_nothing(s),
+        ReferenceOr::Reference { .. } => true,
+    });
+    let first = constrained.next()?;
+    constrained.next().is_none().then_some(first)
 }
 
 /// The type of a value valid against both declarations, as far as the

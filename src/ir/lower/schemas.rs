@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use openapiv3 as oa;
 use openapiv3::{ReferenceOr, Schema, SchemaKind};
 
+use super::all_of::sole_constraint;
 use super::{Lowerer, MAX_SCHEMA_DEPTH};
 use crate::ir::names;
 use crate::ir::{Literal, StringFormat, TypeDef, TypeKind, TypeRef};
@@ -129,8 +130,9 @@ impl<'a> Lowerer<'a> {
             }
             // drf-spectacular's `allOf: [$ref]` wrapper that only adds
             // nullable/readOnly/description is the member itself.
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
-                self.type_of(hint, &all_of[0], depth + 1)
+            SchemaKind::AllOf { all_of } if sole_constraint(all_of).is_some() => {
+                sole_constraint(all_of)
+                    .map_or(TypeRef::Unknown, |m| self.type_of(hint, m, depth + 1))
             }
             SchemaKind::OneOf { one_of: m } | SchemaKind::AnyOf { any_of: m } if m.len() == 1 => {
                 self.type_of(hint, &m[0], depth + 1)
@@ -229,7 +231,7 @@ pub(super) fn type_ident(name: &str) -> String {
 pub(super) fn is_object_like(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(oa::Type::Object(o)) => !o.properties.is_empty(),
-        SchemaKind::AllOf { all_of } => all_of.len() > 1,
+        SchemaKind::AllOf { all_of } => all_of.len() > 1 && sole_constraint(all_of).is_none(),
         SchemaKind::Any(a) => {
             !a.properties.is_empty()
                 || (a.all_of.len() > 1 && a.one_of.is_empty() && a.any_of.is_empty())

@@ -190,6 +190,45 @@ components:
 }
 
 #[test]
+fn all_of_of_one_constraint_and_annotations_is_that_constraint() {
+    // Box's shape: one typed member, the others only annotate; the value is
+    // that string, enum or array, not an object.
+    let api = lower_yaml(
+        r"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths: {}
+components:
+  schemas:
+    User: {type: object, properties: {id: {type: string}}}
+    Item:
+      type: object
+      properties:
+        sequence_id:
+          allOf: [{type: string, nullable: true, example: '3'}, {nullable: false}]
+        event_type:
+          allOf: [{type: string, enum: [ACCESS_GRANTED]}, {description: The event.}]
+        tags:
+          allOf: [{type: array, items: {type: string}}, {nullable: false}]
+        created_by:
+          allOf: [{$ref: '#/components/schemas/User'}, {description: Who.}, {example: {id: '1'}}]
+        both:
+          allOf: [{$ref: '#/components/schemas/User'}, {properties: {more: {type: string}}}]
+",
+    );
+    let TypeKind::Object(o) = &api.types["Item"].kind else { panic!() };
+    let prop = |n: &str| o.properties.iter().find(|p| p.name == n).unwrap().ty.clone();
+    let string = TypeRef::String(StringFormat::Plain);
+    assert_eq!(prop("sequence_id"), TypeRef::Nullable(Box::new(string.clone())));
+    assert_eq!(prop("event_type"), TypeRef::Literals(vec![Literal::Str("ACCESS_GRANTED".into())]));
+    assert_eq!(prop("tags"), TypeRef::Array(Box::new(string)));
+    assert_eq!(prop("created_by"), TypeRef::Named("User".into()));
+    // Two members that constrain still merge into an object of their own.
+    let TypeRef::Named(both) = prop("both") else { panic!("{:?}", prop("both")) };
+    assert!(matches!(api.types[&both].kind, TypeKind::Object(_)));
+}
+
+#[test]
 fn intersections_narrow() {
     use TypeRef as T;
     let s = || T::String(StringFormat::Plain);

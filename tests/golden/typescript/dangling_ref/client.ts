@@ -332,7 +332,14 @@ async function encodeBody(body: RequestBody): Promise<[BodyInit | undefined, str
     case "text":
       return [scalar(value), body.contentType];
     case "binary": {
-      const type = value instanceof Blob && value.type !== "" ? value.type : body.contentType;
+      // The document's media type is the one the server accepts (a mock
+      // answers 415 to any other); the Blob's own type only narrows a range
+      // such as `*/*` or `image/*`, which is no `Content-Type` itself.
+      const type = !body.contentType.includes("*")
+        ? body.contentType
+        : value instanceof Blob && value.type !== ""
+          ? value.type
+          : "application/octet-stream";
       if (value instanceof Blob || typeof value === "string" || value instanceof ArrayBuffer) return [value, type];
       if (ArrayBuffer.isView(value)) return [new Blob([value as Uint8Array<ArrayBuffer>]), type];
       return [scalar(value), type];

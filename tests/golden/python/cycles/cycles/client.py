@@ -421,7 +421,11 @@ def _apigend_encode_body(
         return _urlparse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
     if kind == "binary":
         file = _apigend_as_file(body, "body")
-        return file.content, file.content_type or content_type or "application/octet-stream"
+        # The document's media type is the one the server accepts; the
+        # file's own type only narrows a range such as `*/*` or `image/*`.
+        if content_type and "*" not in content_type:
+            return file.content, content_type
+        return file.content, file.content_type or "application/octet-stream"
     if kind == "text":
         return str(body).encode(), content_type or "text/plain; charset=utf-8"
     content = _apigend_adapter(body_type).dump_json(body, by_alias=True, exclude_unset=True)

@@ -17,6 +17,28 @@ class FilesApi:
     def __init__(self, client: _client.Client) -> None:
         self._apigend_client = client
 
+    def anything_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /anything/`"""
+        _r = self._apigend_client._apigend_request(
+            "PUT",
+            "/anything/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="*/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
     def export_retrieve(
         self,
         *,
@@ -32,6 +54,28 @@ class FilesApi:
             timeout=timeout,
         )
         return _r.content
+
+    def raw_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /raw/`"""
+        _r = self._apigend_client._apigend_request(
+            "PUT",
+            "/raw/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="application/octet-stream",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
 
     def upload_create(
         self,
@@ -62,6 +106,28 @@ class AsyncFilesApi:
     def __init__(self, client: _client.AsyncClient) -> None:
         self._apigend_client = client
 
+    async def anything_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /anything/`"""
+        _r = await self._apigend_client._apigend_request(
+            "PUT",
+            "/anything/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="*/*",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
+
     async def export_retrieve(
         self,
         *,
@@ -77,6 +143,28 @@ class AsyncFilesApi:
             timeout=timeout,
         )
         return _r.content
+
+    async def raw_update(
+        self,
+        *,
+        body: bytes | _client.File,
+        headers: _t.Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.Ok:
+        """`PUT /raw/`"""
+        _r = await self._apigend_client._apigend_request(
+            "PUT",
+            "/raw/",
+            accept="application/json",
+            body=body,
+            body_kind="binary",
+            body_type=None,
+            content_type="application/octet-stream",
+            headers=headers,
+            timeout=timeout,
+        )
+        _v: _models.Ok = self._apigend_client._apigend_json(_r, _models.Ok)
+        return _v
 
     async def upload_create(
         self,

@@ -2,7 +2,15 @@
 import type { CallOptions, Transport } from "../client.js";
 import type * as models from "../models.js";
 
+export type AnythingUpdateRequest = {
+  body: Blob;
+};
+
 export type ExportRetrieveRequest = Record<string, never>;
+
+export type RawUpdateRequest = {
+  body: Blob;
+};
 
 export type UploadCreateRequest = {
   body: models.UploadRequest;
@@ -16,6 +24,19 @@ export class FilesApi {
     this._apigendTransport = transport;
   }
 
+  /** `PUT /anything/` */
+  anythingUpdate(request: AnythingUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
+    return this._apigendTransport.json<models.Ok>(
+      {
+        method: "PUT",
+        path: "/anything/",
+        accept: "application/json",
+        body: { kind: "binary", contentType: "*/*", value: request.body },
+      },
+      options,
+    );
+  }
+
   /** `GET /export/` */
   exportRetrieve(_request: ExportRetrieveRequest = {}, options: CallOptions = {}): Promise<Blob> {
     return this._apigendTransport.blob(
@@ -23,6 +44,19 @@ export class FilesApi {
         method: "GET",
         path: "/export/",
         accept: "application/json, */*;q=0.1",
+      },
+      options,
+    );
+  }
+
+  /** `PUT /raw/` */
+  rawUpdate(request: RawUpdateRequest, options: CallOptions = {}): Promise<models.Ok> {
+    return this._apigendTransport.json<models.Ok>(
+      {
+        method: "PUT",
+        path: "/raw/",
+        accept: "application/json",
+        body: { kind: "binary", contentType: "application/octet-stream", value: request.body },
       },
       options,
     );
