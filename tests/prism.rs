@@ -218,6 +218,11 @@ struct Exclusion {
     /// When set, only Prism violations whose message contains this text are
     /// excused; a call with any other violation still fails.
     violation: Option<String>,
+    /// When set, only client failures whose every validation error (each
+    /// `[type=…]` line of pydantic's report) contains this text are excused:
+    /// a value Prism made up that the document's format rules out, while any
+    /// other error of that call still fails. `operation` may then be `*`.
+    client_error: Option<String>,
     /// The call is not made at all: it crashes Prism, and every later call
     /// of the document would fail with it.
     #[serde(default)]
@@ -252,6 +257,30 @@ impl Exclusions {
                 && (e.operation == operation || e.operation == "*")
                 && e.flavour.as_deref().is_none_or(|f| f == flavour)
                 && e.violation.is_none()
+                && e.client_error.is_none()
+        })
+    }
+
+    /// The exclusion that excuses every validation error of a client
+    /// failure's `detail`, if one does.
+    fn client_error(
+        &self,
+        document: &str,
+        operation: &str,
+        flavour: &str,
+        detail: &str,
+    ) -> Option<usize> {
+        let errors: Vec<&str> = detail.lines().filter(|l| l.contains("[type=")).collect();
+        // The driver keeps the tail of a traceback: without pydantic's
+        // "N validation errors for T" header, earlier errors may be cut off.
+        if errors.is_empty() || !detail.lines().any(|l| l.contains(" validation error")) {
+            return None;
+        }
+        self.entries.iter().position(|e| {
+            e.document == document
+                && (e.operation == operation || e.operation == "*")
+                && e.flavour.as_deref().is_none_or(|f| f == flavour)
+                && e.client_error.as_deref().is_some_and(|t| errors.iter().all(|l| l.contains(t)))
         })
     }
 
@@ -507,6 +536,13 @@ fn tally(run: &Run, exclusions: &Exclusions, report: &mut Report) {
                 continue;
             }
             let detail = r["detail"].as_str().unwrap_or("");
+            if !rejected
+                && let Some(i) = exclusions.client_error(&report.name, &op, flavour, detail)
+            {
+                report.exclusions_used.insert(i);
+                excluded = true;
+                continue;
+            }
             let messages = error_violations(violations, detail);
             if let Some(used) = exclusions.excuse(&report.name, &op, flavour, &messages) {
                 report.exclusions_used.extend(used);

@@ -141,6 +141,42 @@ fn discriminator_maps_implicit_members_by_schema_name() {
     );
 }
 
+/// OpenAI's documents give no mapping and pin the property in each member
+/// (`const`, a one-value `enum`, or through `allOf`): the schema name could
+/// never appear on valid data, the pinned value does.
+#[test]
+fn discriminator_maps_implicit_members_by_their_pinned_value() {
+    let api = lower_yaml(
+        r"
+openapi: 3.1.0
+info: {title: T, version: '1'}
+paths: {}
+components:
+  schemas:
+    Item:
+      oneOf: [{$ref: '#/components/schemas/Msg'}, {$ref: '#/components/schemas/Call'}, {$ref: '#/components/schemas/Ext'}, {$ref: '#/components/schemas/Free'}]
+      discriminator: {propertyName: type}
+    Msg: {type: object, properties: {type: {type: string, const: message}}}
+    Call: {type: object, properties: {type: {type: string, enum: [function_call]}}}
+    Ext: {allOf: [{$ref: '#/components/schemas/Call2'}, {type: object, properties: {x: {type: string}}}]}
+    Call2: {type: object, properties: {type: {type: string, enum: [ext]}}}
+    Free: {type: object, properties: {type: {type: string, enum: [a, b]}}}
+",
+    );
+    let TypeKind::Union(u) = &api.types["Item"].kind else { panic!() };
+    let d = u.discriminator.as_ref().unwrap();
+    let named = |v: &str, t: &str| (v.to_string(), TypeRef::Named(t.into()));
+    assert_eq!(
+        d.mapping,
+        [
+            named("Free", "Free"),
+            named("ext", "Ext"),
+            named("function_call", "Call"),
+            named("message", "Msg")
+        ]
+    );
+}
+
 #[test]
 fn allof_cycles_terminate() {
     let api = lower_yaml(

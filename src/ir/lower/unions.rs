@@ -1,12 +1,14 @@
 //! `oneOf`/`anyOf` with several members: variants and the discriminator
 //! mapping, explicit and implicit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{ReferenceOr, Schema};
 
 use super::Lowerer;
-use crate::ir::{Discriminator, TypeRef, Union};
+use super::all_of::Declarations;
+use super::schemas::literals;
+use crate::ir::{Discriminator, Literal, TypeRef, Union};
 
 impl<'a> Lowerer<'a> {
     pub(super) fn union(
@@ -36,14 +38,20 @@ impl<'a> Lowerer<'a> {
                 mapping.insert(value.clone(), t);
             }
             // Members without a mapping entry are tagged with their schema
-            // name, as OpenAPI specifies.
+            // name, as OpenAPI 3.1 §4.8.25 specifies, unless the member pins
+            // the property to one value (`const`, or a one-value `enum`): then
+            // only that value can appear on valid data (OpenAI's documents
+            // tag every member this way and give no mapping).
             for m in members {
                 if let ReferenceOr::Reference { reference } = m
                     && let Some(raw) = reference.strip_prefix("#/components/schemas/")
                 {
                     let t = self.ref_type(reference);
                     if !mapping.values().any(|v| *v == t) {
-                        mapping.insert(crate::spec::unescape_pointer(raw), t);
+                        let value = self
+                            .pinned_value(m, &d.property_name)
+                            .unwrap_or_else(|| crate::spec::unescape_pointer(raw));
+                        mapping.entry(value).or_insert(t);
                     }
                 }
             }
@@ -53,5 +61,21 @@ impl<'a> Lowerer<'a> {
             }
         });
         Union { variants, discriminator }
+    }
+
+    /// The one string a member allows for the discriminator property, when
+    /// its declarations (allOf members included) pin it to a single value.
+    fn pinned_value(&self, member: &ReferenceOr<Schema>, property: &str) -> Option<String> {
+        let schema = self.deref_schema(member)?;
+        let mut props = Declarations::default();
+        let (mut required, mut additional, mut visited) = (BTreeSet::new(), None, BTreeSet::new());
+        self.collect(schema, &mut props, &mut required, &mut additional, &mut visited, 0);
+        props.get(property)?.iter().find_map(|decl| {
+            let lits = literals(self.deref_boxed(decl)?)?;
+            match lits.as_slice() {
+                [Literal::Str(v)] => Some(v.clone()),
+                _ => None,
+            }
+        })
     }
 }
