@@ -62,6 +62,17 @@ pub fn ignored_header(location: ParamLocation, name: &str) -> bool {
         && ["accept", "content-type", "authorization"].iter().any(|h| name.eq_ignore_ascii_case(h))
 }
 
+/// Whether `name` can be sent as a header or cookie name: RFC 9110 §5.1
+/// makes a field name a `token` (§5.6.2: letters, digits and
+/// ``!#$%&'*+-.^_`|~``), and RFC 6265 §4.1.1 a cookie name too. fetch
+/// (`Headers.set`) and httpx refuse any other name before sending, so a
+/// parameter named otherwise could never be sent.
+#[must_use]
+pub fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Among media types of the same kind, `application/json` first, then the
 /// rest in document order (`application/hal+json` or `application/activity+json`
 /// must not win over plain JSON because they sort first). Used as the
@@ -290,6 +301,16 @@ mod tests {
             assert!(!ignored_header(ParamLocation::Query, name), "{name} in query");
         }
         assert!(!ignored_header(ParamLocation::Header, "X-Accept"));
+    }
+
+    #[test]
+    fn only_tokens_are_field_names() {
+        for ok in ["X-Request-ID", "x_y", "a!#$%&'*+-.^_`|~9"] {
+            assert!(is_token(ok), "{ok}");
+        }
+        for bad in ["", "X-Evil\"Header", "sp ace", "a:b", "a\nb", "caf\u{e9}", "(x)"] {
+            assert!(!is_token(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -52,9 +52,40 @@ impl<'a> Examples<'a> {
 
     fn value(&self, schema: &Value, depth: usize) -> Option<Value> {
         if depth > 2 * DEPTH + 2 {
-            return None;
+            return self.floor(self.resolve(schema));
         }
         self.shape(self.resolve(schema), depth)
+    }
+
+    /// Past the depth limit, a value that does not nest: `null` where
+    /// allowed, an enum's or a scalar's value, an empty array; `None` for
+    /// an object (the caller leaves it out, or fills a required one with
+    /// a placeholder). Ends the recursion of a required `children` array or
+    /// a nullable `next` link with a value the schema accepts.
+    fn floor(&self, s: &Value) -> Option<Value> {
+        let merged;
+        let s = match s.get("allOf").and_then(Value::as_array) {
+            Some(all) => {
+                merged = self.merge_all_of(s, all);
+                &merged
+            }
+            None => s,
+        };
+        let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true)
+            || s.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null")));
+        if nullable {
+            return Some(Value::Null);
+        }
+        match schema_type(s).as_deref() {
+            Some("array") if s.get("minItems").and_then(Value::as_u64).unwrap_or(0) == 0 => {
+                Some(json!([]))
+            }
+            Some("string" | "integer" | "number" | "boolean" | "null") => self.shape(s, usize::MAX),
+            None if s.get("enum").is_some() || s.get("const").is_some() => {
+                self.shape(s, usize::MAX)
+            }
+            _ => None,
+        }
     }
 
     /// A value for a resolved schema.
@@ -183,7 +214,12 @@ impl<'a> Examples<'a> {
                 let max = s.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX);
                 let count = if max == 0 { 0 } else { min.max(1) };
                 let item = match s.get("items") {
-                    Some(i) => self.value(i, depth + 1)?,
+                    Some(i) => match self.value(i, depth + 1) {
+                        Some(v) => v,
+                        // Items too deep to build: an empty array, when allowed.
+                        None if min == 0 => return Some(json!([])),
+                        None => return None,
+                    },
                     None => json!("x"),
                 };
                 Some(Value::Array((0..count).map(|_| item.clone()).collect()))
@@ -418,10 +454,52 @@ fn pick_char(ranges: &[(char, char)]) -> Option<char> {
 mod tests {
     use super::*;
 
+    /// A recursive schema's walk ends on a value its schema accepts: the
+    /// required `children` array empty, the nullable `next` link `null`, a
+    /// deep enum or integer its own value (not a placeholder string).
+    #[test]
+    fn recursion_ends_on_valid_values() {
+        let doc = json!({"components": {"schemas": {
+            "Tree": {"type": "object", "required": ["children", "name"], "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}},
+            "Link": {"type": "object", "required": ["name", "next"], "properties": {
+                "name": {"type": "string"},
+                "next": {"allOf": [{"$ref": "#/components/schemas/Link"}], "nullable": true}}},
+            "Shape": {"type": "object", "required": ["type", "frame", "elements"], "properties": {
+                "type": {"type": "string", "enum": ["rectangle", "polygon"]},
+                "frame": {"type": "integer", "minimum": 0},
+                "elements": {"type": "array",
+                    "items": {"$ref": "#/components/schemas/Shape"}}}},
+        }}});
+        let ex = Examples::new(&doc);
+        let mut tree = ex.request(&json!({"$ref": "#/components/schemas/Tree"}));
+        let mut depth = 0;
+        while let Some(first) = tree["children"].as_array().and_then(|c| c.first()).cloned() {
+            assert_eq!(tree["name"], "x");
+            tree = first;
+            depth += 1;
+        }
+        assert_eq!(tree["children"], json!([]), "depth {depth}");
+        let mut link = ex.request(&json!({"$ref": "#/components/schemas/Link"}));
+        while link["next"].is_object() {
+            link = link["next"].clone();
+        }
+        assert_eq!(link["next"], Value::Null);
+        let mut shape = ex.request(&json!({"$ref": "#/components/schemas/Shape"}));
+        loop {
+            assert_eq!((&shape["type"], &shape["frame"]), (&json!("rectangle"), &json!(1)));
+            match shape["elements"].as_array().and_then(|e| e.first()) {
+                Some(next) => shape = next.clone(),
+                None => break,
+            }
+        }
+    }
+
     #[test]
     fn patterns_give_a_matching_string() {
         for (pattern, want) in [
-            (r"^AC[0-9a-fA-F]{32}$", "AC11111111111111111111111111111111"),
+            (r"^AC[0-9a-fA-F]{32}$", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
             (r"^-?\d{0,3}(?:\.\d{0,2})?$", ""),
             (r"^[-a-zA-Z0-9_]+$", "a"),
             (r"^(a|bb)c+$", "ac"),

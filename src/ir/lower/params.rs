@@ -22,6 +22,19 @@ impl<'a> Lowerer<'a> {
         let mut by_key: BTreeMap<(ParamLocation, String), Param> = BTreeMap::new();
         for p in item.parameters.iter().chain(op.parameters.iter()) {
             let Some(param) = self.param(p, hint) else { continue };
+            if matches!(param.location, ParamLocation::Header | ParamLocation::Cookie)
+                && !crate::ir::wire::is_token(&param.name)
+            {
+                let location =
+                    if param.location == ParamLocation::Header { "header" } else { "cookie" };
+                self.warnings.insert(format!(
+                    "{location} parameter `{}` of `{path}` ({hint}): not a valid HTTP {location} \
+                     name (RFC 9110 §5.6.2 token), no HTTP client can send it; left out of the \
+                     clients",
+                    param.name.escape_default(),
+                ));
+                continue;
+            }
             by_key.insert((param.location, param.name.clone()), param);
         }
         // Path parameters used in the template but not declared.

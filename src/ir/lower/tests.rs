@@ -195,6 +195,31 @@ fn method_names_strip_the_app() {
 }
 
 #[test]
+fn header_and_cookie_names_that_are_not_tokens_warn_and_are_left_out() {
+    let api = lower_yaml(
+        r#"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /items/:
+    get:
+      operationId: items_list
+      parameters:
+      - {in: header, name: 'X-Evil"Header', schema: {type: string}}
+      - {in: cookie, name: 'sp ace', schema: {type: string}}
+      - {in: header, name: X-Request-ID, schema: {type: string}}
+      - {in: query, name: 'q"uery', schema: {type: string}}
+      responses: {'204': {description: ''}}
+"#,
+    );
+    let names: Vec<&str> = api.operations[0].params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["q\"uery", "X-Request-ID"]);
+    assert_eq!(api.warnings.len(), 2, "{:?}", api.warnings);
+    assert!(api.warnings.iter().any(|w| w.starts_with("header parameter `X-Evil\\\"Header`")));
+    assert!(api.warnings.iter().any(|w| w.starts_with("cookie parameter `sp ace`")));
+}
+
+#[test]
 fn all_of_redeclarations_intersect() {
     let api = lower_yaml(
         r"

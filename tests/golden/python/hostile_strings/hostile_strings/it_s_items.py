@@ -23,7 +23,6 @@ class ItSItemsApi:
         item_id: str,
         q_uery: str | None = None,
         sp_ace: str | None = None,
-        x_evil_header: str | None = None,
         headers: _t.Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> _models.Evil:
@@ -47,7 +46,6 @@ class ItSItemsApi:
                 ("path", "item_id", "simple", False, item_id),
                 ("query", "q\"uery", "form", True, q_uery),
                 ("query", "sp ace", "form", True, sp_ace),
-                ("header", "X-Evil\"Header", "simple", False, x_evil_header),
             ],
             accept="application/json",
             headers=headers,
@@ -69,7 +67,6 @@ class AsyncItSItemsApi:
         item_id: str,
         q_uery: str | None = None,
         sp_ace: str | None = None,
-        x_evil_header: str | None = None,
         headers: _t.Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> _models.Evil:
@@ -93,7 +90,6 @@ class AsyncItSItemsApi:
                 ("path", "item_id", "simple", False, item_id),
                 ("query", "q\"uery", "form", True, q_uery),
                 ("query", "sp ace", "form", True, sp_ace),
-                ("header", "X-Evil\"Header", "simple", False, x_evil_header),
             ],
             accept="application/json",
             headers=headers,

@@ -12,9 +12,6 @@ export type ItemsRetrieveRequest = {
     "q\"uery"?: string;
     "sp ace"?: string;
   };
-  headers?: {
-    "X-Evil\"Header"?: string;
-  };
 };
 
 /** Operations of the `it's "items"` app. */
@@ -44,7 +41,6 @@ export class ItSItemsApi {
           { in: "path", name: "item_id", style: "simple", explode: false, value: request.path.item_id },
           { in: "query", name: "q\"uery", style: "form", explode: true, value: request.query?.["q\"uery"] },
           { in: "query", name: "sp ace", style: "form", explode: true, value: request.query?.["sp ace"] },
-          { in: "header", name: "X-Evil\"Header", style: "simple", explode: false, value: request.headers?.["X-Evil\"Header"] },
         ],
         accept: "application/json",
       },
